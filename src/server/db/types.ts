@@ -12,10 +12,16 @@ export interface Queryable {
 export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<R>(fn: (tx: Queryable) => Promise<R>): Promise<R>;
+  transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
   /** LISTENs on a channel (a plain lower-case identifier); resolves to the function that stops listening. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+/** An open transaction: parameterised statements, and scripts (the migration runner applies a file in one). */
+export interface Transaction extends Queryable {
+  /** Runs a script of several statements without parameters inside the transaction. */
+  exec(sql: string): Promise<void>;
 }
