@@ -212,3 +212,23 @@ export function parseCallBody(body: unknown): Parsed<CallEventBody> {
   if (!result.success) return fail('invalid_body', issueMessage(result.issues, ''));
   return { ok: true, value: result.output as CallEventBody };
 }
+
+/**
+ * Added by the server engineer (additive): problems in a raw parsed /api/sync or /api/call-event
+ * body that schema validation cannot report, because valibot's object and record schemas drop
+ * `__proto__`/`constructor`/`prototype` keys silently and `v.record` accepts arrays. The server
+ * runs this before parseSyncBody/parseCallBody so such bodies are a 400, not silently trimmed.
+ */
+export function rawBodyProblem(body: unknown): string | undefined {
+  const items = Array.isArray(body) ? body : [body];
+  for (let n = 0; n < items.length; n++) {
+    const item = items[n];
+    const at = Array.isArray(body) ? `event ${n}: ` : '';
+    if (item !== null && typeof item === 'object' && Array.isArray((item as { meta?: unknown }).meta)) {
+      return `${at}meta must be an object, not an array.`;
+    }
+    const unsafe = unsafeContent(item);
+    if (unsafe) return `${at}the body ${unsafe}.`;
+  }
+  return undefined;
+}

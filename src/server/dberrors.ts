@@ -1,0 +1,10 @@
+/** SQLSTATE helpers: both drivers expose the server's code as `error.code`. */
+export function sqlState(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+/** A row that fits no partition (or breaks a CHECK): 23514. */
+export const CHECK_VIOLATION = '23514';
+/** Serialization failure and deadlock: safe to run the transaction again. */
+export const RETRYABLE = new Set(['40001', '40P01']);

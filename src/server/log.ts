@@ -1,0 +1,21 @@
+/**
+ * Structured logs: one JSON object a line. Nothing a visitor or owner would call secret goes in:
+ * no query strings (the live token may be one), no bodies (phone numbers), and messages from
+ * storage are scrubbed of long digit runs and bearer-like tokens.
+ */
+export type LogEntry = Record<string, unknown> & { level: 'info' | 'warn' | 'error'; msg: string };
+export type Logger = (entry: LogEntry) => void;
+
+export const jsonLogger: Logger = (entry) => {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+};
+
+export const silentLogger: Logger = () => undefined;
+
+/** Masks what could be a phone number (7+ digits, with separators) or a token. */
+export function scrub(text: string): string {
+  return text
+    .replace(/\+?\d[\d\s().\-/]{5,}\d/g, '[redacted]')
+    .replace(/\b(om[sl]_[A-Za-z0-9_-]+)/g, '[redacted]')
+    .replace(/(bearer\s+)\S+/gi, '$1[redacted]');
+}

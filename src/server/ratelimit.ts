@@ -1,0 +1,98 @@
+/**
+ * Per client-and-site rate limits (rate-limiter-flexible): in memory by default, in Redis when a
+ * URL or client is given so that several server processes share one limit. When Redis fails, an
+ * in-memory limiter with the same rules takes over instead of failing the request.
+ */
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+
+export interface RateLimits {
+  /** Requests a window on /api/sync per client and site (default 100). */
+  sync: number;
+  /** Requests a window on /api/call-event per client and site (default 50). */
+  call: number;
+  /** Window length in seconds (default 60). */
+  windowSeconds: number;
+}
+
+export const DEFAULT_LIMITS: RateLimits = { sync: 100, call: 50, windowSeconds: 60 };
+
+export type Route = 'sync' | 'call';
+
+/** Allowed, or refused with the seconds until the client may try again. */
+export type LimitResult = { ok: true } | { ok: false; retryAfterSeconds: number };
+
+export interface RateLimiter {
+  consume(route: Route, key: string): Promise<LimitResult>;
+  close(): Promise<void>;
+}
+
+/** The subset of an ioredis client that this module uses. */
+export interface RedisLike {
+  quit(): Promise<unknown>;
+}
+
+export interface RateLimiterOptions {
+  limits?: Partial<RateLimits>;
+  redisUrl?: string;
+  /** An ioredis client owned by the caller (not closed by `close()`). */
+  redis?: RedisLike;
+  /** Key prefix in Redis; instances with the same prefix share their counters. */
+  keyPrefix?: string;
+  /** Told about Redis connection errors (at most once a minute); the limiter keeps working in memory. */
+  onRedisError?: (err: Error) => void;
+}
+
+export async function createRateLimiter(options: RateLimiterOptions = {}): Promise<RateLimiter> {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const prefix = options.keyPrefix ?? 'opsmantik';
+  let client: RedisLike | undefined = options.redis;
+  let ownsClient = false;
+  if (!client && options.redisUrl) {
+    // Loaded only when asked for, so the embedded setup never pulls in a Redis client.
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(options.redisUrl, {
+      // Fail fast when Redis is away; the in-memory insurance limiter answers meanwhile.
+      maxRetriesPerRequest: 1,
+      commandTimeout: 1000,
+    });
+    let lastReport = 0;
+    redis.on('error', (err: Error) => {
+      if (Date.now() - lastReport < 60_000) return;
+      lastReport = Date.now();
+      options.onRedisError?.(err);
+    });
+    client = redis;
+    ownsClient = true;
+  }
+  const make = (route: Route): RateLimiterAbstract => {
+    const points = limits[route];
+    const duration = limits.windowSeconds;
+    const memory = new RateLimiterMemory({ points, duration, keyPrefix: `${prefix}:${route}` });
+    if (!client) return memory;
+    return new RateLimiterRedis({
+      storeClient: client,
+      points,
+      duration,
+      keyPrefix: `${prefix}:${route}`,
+      insuranceLimiter: memory,
+    });
+  };
+  const limiters: Record<Route, RateLimiterAbstract> = { sync: make('sync'), call: make('call') };
+
+  return {
+    async consume(route, key) {
+      try {
+        await limiters[route].consume(key, 1);
+        return { ok: true };
+      } catch (err) {
+        if (err instanceof RateLimiterRes) {
+          return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) };
+        }
+        throw err;
+      }
+    },
+    async close() {
+      if (ownsClient && client) await client.quit().catch(() => undefined);
+    },
+  };
+}
