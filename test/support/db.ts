@@ -11,7 +11,7 @@
  * without one; nothing is skipped silently: an unreachable server fails the tests that need it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -68,6 +68,12 @@ function pgliteTemplate(): Promise<Blob> {
     const partial = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
     writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
     renameSync(partial, path);
+    // Templates of earlier migration texts are dead weight (about 40 MB each).
+    for (const name of readdirSync(tmpdir())) {
+      if (/^opsmantik-pglite-[0-9a-f]{16}\.tar$/.test(name) && join(tmpdir(), name) !== path) {
+        rmSync(join(tmpdir(), name), { force: true });
+      }
+    }
     return dump;
   })();
   return template;
