@@ -44,7 +44,7 @@ export function checkContentType(request: Request): void {
   }
   for (const param of params) {
     const [name, value = ''] = param.split('=').map((s) => s.trim());
-    if (name === 'charset' && value.replace(/"/g, '') !== 'utf-8') {
+    if (name === 'charset' && !['utf-8', 'utf8'].includes(value.replace(/"/g, ''))) {
       throw new HttpError(415, 'unsupported_content_type', 'Only the UTF-8 charset is accepted.');
     }
   }

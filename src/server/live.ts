@@ -115,7 +115,7 @@ export async function liveResponse(hub: LiveHub, siteId: string, signal: AbortSi
   });
 }
 
-/** The latest sessions of a site with their events, and its latest calls: what a live view starts from. */
+/** The latest sessions of a site with their latest 200 events each, and its latest calls: what a live view starts from. */
 export async function sessionsSnapshot(db: Db, siteId: string, limit: number): Promise<unknown> {
   const sessions = await db.query<Record<string, unknown>>(
     `select s.id, to_char(s.created_month, 'YYYY-MM') as month, s.fingerprint, s.gclid, s.gbraid, s.wbraid,
@@ -124,8 +124,9 @@ export async function sessionsSnapshot(db: Db, siteId: string, limit: number): P
             coalesce((select json_agg(json_build_object(
                         'id', e.id, 'category', e.event_category, 'action', e.event_action, 'label', e.event_label,
                         'value', e.event_value, 'url', e.url, 'created_at', e.created_at) order by e.created_at, e.received_at)
-                        from public.events e
-                       where e.session_id = s.id and e.session_month = s.created_month), '[]') as events
+                        from (select * from public.events x
+                               where x.session_id = s.id and x.session_month = s.created_month
+                               order by x.created_at desc limit 200) e), '[]') as events
        from public.sessions s
       where s.site_id = $1::uuid
       order by coalesce(s.last_event_at, s.created_at) desc

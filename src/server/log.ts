@@ -6,8 +6,9 @@
 export type LogEntry = Record<string, unknown> & { level: 'info' | 'warn' | 'error'; msg: string };
 export type Logger = (entry: LogEntry) => void;
 
+// console.log rather than process.stdout: the handler also runs on Web-standard runtimes.
 export const jsonLogger: Logger = (entry) => {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+  console.log(JSON.stringify({ time: new Date().toISOString(), ...entry }));
 };
 
 export const silentLogger: Logger = () => undefined;

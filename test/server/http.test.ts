@@ -46,7 +46,7 @@ describe('body reading', () => {
 });
 
 describe('content type', () => {
-  it.each(['application/json', 'text/plain;charset=UTF-8', 'application/json; charset=utf-8', 'TEXT/PLAIN'])('accepts %s', (type) => {
+  it.each(['application/json', 'text/plain;charset=UTF-8', 'application/json; charset=utf-8', 'application/json; charset="utf8"', 'TEXT/PLAIN'])('accepts %s', (type) => {
     expect(() => checkContentType(post('{}', { 'content-type': type }))).not.toThrow();
   });
   it.each(['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/plain; charset=latin1', 'text/html'])(
