@@ -62,7 +62,8 @@ async function main(argv: string[]): Promise<number> {
     if (running.demo) {
       const token = encodeURIComponent(running.demo.liveToken);
       console.log(`Demo site: ${running.demo.publicId}; demo pages at ${base}/`);
-      console.log(`Live view: ${base}/live.html?site=${running.demo.publicId}&token=${token}`);
+      // The token travels in the fragment, so it never reaches server logs or a Referer.
+      console.log(`Live view: ${base}/live/#site=${running.demo.publicId}&token=${token}`);
       console.log(`Live stream: ${base}/api/live?site=${running.demo.publicId}&token=${token}`);
     }
     const stop = () => {
