@@ -1,0 +1,50 @@
+/**
+ * The script-tag entry (dist/opsmantik.min.js):
+ *   <script async src="https://HOST/opsmantik.min.js" data-site="PUBLIC_ID"></script>
+ * Options come from its own data-* attributes; the endpoint defaults to the script's origin. Starts
+ * every collector, then replays the calls the stub snippet queued in `opsmantik.q`, in order.
+ */
+import { clickIds } from './collectors/clickIds.js';
+import { hoverIntent } from './collectors/hoverIntent.js';
+import { interactions } from './collectors/interactions.js';
+import { pageview } from './collectors/pageview.js';
+import { scrollDepth } from './collectors/scrollDepth.js';
+import { createTracker } from './tracker/createTracker.js';
+import { DEBUG } from './tracker/debug.js';
+import { fingerprintWith } from './tracker/fingerprint.js';
+import type { ConsentState, Tracker } from './tracker/types.js';
+
+type Stub = ((...a: unknown[]) => void) & { q?: Iterable<unknown>[] };
+
+const w = window as unknown as { opsmantik?: Stub };
+// Read while this script runs: the one moment `currentScript` is this element (async, or injected).
+const me = document.currentScript as HTMLScriptElement;
+const d = me.dataset;
+
+/**
+ * The fingerprint code is a separate ES module next to this file, imported only when needed. (A
+ * cross-origin module import needs `Access-Control-Allow-Origin` on that file; the server sends it.)
+ */
+const loadFingerprint = () =>
+  import(/* @vite-ignore */ `${new URL('opsmantik-fp.mjs', me.src)}`).then((m: typeof import('./fingerprint-chunk.js')) => m.visitorId());
+
+const tracker = createTracker({
+  site: d.site!,
+  endpoint: d.endpoint || new URL(me.src).origin,
+  consent: d.consent as ConsentState | undefined,
+  ...(DEBUG && { debug: d.debug != null }),
+  collectors: [
+    clickIds(),
+    pageview(),
+    scrollDepth(),
+    hoverIntent(),
+    interactions(),
+    fingerprintWith(loadFingerprint, d.respectSignals !== 'false'),
+  ],
+});
+
+const queued = w.opsmantik?.q || [];
+const api: Stub = (name, ...args) => (tracker as unknown as Record<string, (...a: unknown[]) => void>)[name as keyof Tracker]?.(...args);
+w.opsmantik = api;
+// Each queued entry is an `arguments` object, which spreads like an array.
+for (const call of queued) api(...call);

@@ -1,0 +1,56 @@
+export type Meta = Record<string, unknown>;
+export type ConsentState = 'granted' | 'denied';
+
+export interface TrackerOptions {
+  /** The site's public id (`s` on the wire). */
+  site: string;
+  /** Origin (or base URL) of the ingestion server; default: this page's origin. */
+  endpoint?: string;
+  /** Collectors to start, e.g. `[pageview(), scrollDepth()]`. */
+  collectors?: Collector[];
+  /** Send as soon as this many events wait (default 10). */
+  batchSize?: number;
+  /** Otherwise send this many ms after the first waiting event (default 1000). */
+  delay?: number;
+  /** Most events kept in the outbox; the oldest go first (default 500). */
+  maxOutbox?: number;
+  /** Initial consent; the fingerprint waits for 'granted' (default: not granted). */
+  consent?: ConsentState;
+  /** Warn on the console about refused batches, retries and oversized meta (in the debug builds: `opsmantik/debug`, `opsmantik.debug.js`). */
+  debug?: boolean;
+}
+
+export interface Tracker {
+  /** Queues one event. */
+  track(category: string, action: string, label?: string, value?: number, meta?: Meta): void;
+  /** Queues a `conversion` event named `name`. */
+  conversion(name: string, value?: number): void;
+  /** Grants or withdraws consent (the fingerprint depends on it). */
+  consent(state: ConsentState): void;
+  /** Sends what waits now; resolves when everything queued before it was sent (or is back in the outbox). */
+  flush(): Promise<void>;
+  /** Removes every listener and timer; what waits stays in the outbox for the next page. */
+  destroy(): void;
+}
+
+/**
+ * What a collector sees: the tracker plus a few internal hooks. The `_` names are mangled in the
+ * minified builds: they are not part of the public API.
+ */
+export interface Context extends Tracker {
+  /** @internal the options the tracker was created with */
+  _o: TrackerOptions;
+  /** @internal adds meta to the next event */
+  _m(meta: Meta): void;
+  /** @internal consent: true granted, false refused or withdrawn, undefined not stated yet */
+  _c?: boolean;
+  /** @internal the visitor fingerprint once learned ('' when forgotten); the session's next event carries it */
+  _f?: string;
+  /** @internal called whenever `_c` or `_f` changes; they live as long as the tracker */
+  _l: Set<() => void>;
+  /** @internal tells the `_l` listeners that something changed */
+  _u(): void;
+}
+
+/** A collector installs its listeners and returns the function that removes them. */
+export type Collector = (tracker: Context) => () => void;

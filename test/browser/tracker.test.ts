@@ -1,0 +1,198 @@
+/**
+ * The built script tag (dist/opsmantik.min.js) in real headless Chromium, against a local sink:
+ * scroll, hover, click tel:, SPA navigation, offline and back, server errors, closing the page.
+ * Every event must reach the sink exactly once, by (sid, i). Needs `npm run build` first.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describeWithChromium, launchChromium } from '../support/chromium.js';
+import { startSink, type Sink } from '../support/sink.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+const PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>Tracker test page</title>
+<style>body{margin:0;font:16px sans-serif} section{height:900px;border-bottom:1px solid #ccc}</style>
+<script>
+  window.opsmantik = window.opsmantik || function(){(opsmantik.q=opsmantik.q||[]).push(arguments)};
+  opsmantik('track', 'stub', 'queued');
+</script>
+<script async src="/dist/opsmantik.min.js" data-site="test_site"></script>
+</head><body>
+<nav><a id="nav" href="/pricing">Pricing</a></nav>
+<section><h1>Top</h1></section>
+<section><button id="quote">Get a quote</button></section>
+<section><p>More</p></section>
+<section><p>Even more</p></section>
+<section><a id="call" href="tel:+15551234567">Call +1 555 123 4567</a></section>
+<script>
+  document.getElementById('nav').addEventListener('click', (e) => {
+    e.preventDefault();
+    history.pushState({}, '', '/pricing');
+    document.querySelector('h1').textContent = 'Pricing';
+  });
+</script>
+</body></html>`;
+
+const key = (e: { sid: string; i?: string }) => `${e.sid}/${e.i}`;
+
+function expectExactlyOnce(sink: Sink) {
+  const keys = sink.events().map(key);
+  const dupes = keys.filter((k, n) => keys.indexOf(k) !== n);
+  expect(dupes).toEqual([]);
+}
+
+const nextFrame = (page: Page) => page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+
+describeWithChromium(describe)('script tag in Chromium', () => {
+  let browser: Browser;
+  let sink: Sink;
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    if (!existsSync(`${root}/dist/opsmantik.min.js`)) throw new Error('dist/opsmantik.min.js is missing: run `npm run build` first.');
+    browser = await launchChromium();
+    sink = await startSink(root);
+    sink.pages.set('/page.html', PAGE);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await sink?.close();
+  });
+  beforeEach(async () => {
+    sink.received.length = 0;
+    context = await browser.newContext({ viewport: { width: 1000, height: 800 } });
+  });
+  afterEach(async () => {
+    await context?.close();
+  });
+
+  const has = (ec: string, ea?: string, extra: (e: { ev?: number; el?: string; meta?: Record<string, unknown> }) => boolean = () => true) => () =>
+    sink.events().some((e) => e.ec === ec && (ea === undefined || e.ea === ea) && extra(e));
+
+  it('delivers every event exactly once through scroll, hover, tel: click, SPA navigation, offline and close', async () => {
+    const page = await context.newPage();
+    await page.goto(`${sink.url}/page.html`);
+    await sink.until(has('pageview', 'view'), 30_000, 'the first pageview');
+    // The stub queue ran: its event arrived with the pageview.
+    expect(sink.events().find((e) => e.ec === 'stub')).toMatchObject({ s: 'test_site', ea: 'queued' });
+
+    // Consent: FingerprintJS is imported from next to the script and computed in idle time.
+    await page.evaluate(() => (window as any).opsmantik('consent', 'granted'));
+
+    // Scroll to the bottom in steps, one frame each.
+    for (let y = 0; y <= 4500; y += 300) {
+      await page.mouse.wheel(0, 300);
+      await nextFrame(page);
+    }
+    await sink.until(() => [25, 50, 75, 90].every((m) => has('scroll', 'depth', (e) => e.ev === m)()), 30_000, 'four scroll milestones');
+
+    // Rest on the button (hover intent), then pass quickly over it (no second event).
+    await page.hover('#quote');
+    await sink.until(has('hover_intent', 'hover', (e) => e.el === 'Get a quote'), 30_000, 'the hover intent');
+
+    // The page learned the fingerprint (cached for a day in localStorage).
+    await page.waitForFunction(() => JSON.parse(localStorage.getItem('om_f') || 'null')?.[0], undefined, { timeout: 30_000 });
+
+    await page.click('#call');
+    await sink.until(() => sink.calls().length === 1, 30_000, 'the call-event');
+    // The session learned it from the click's events, which reached the sink before the call.
+    const carrier = sink.events().find((e) => typeof e.meta?.fp === 'string')!;
+    const fp = carrier.meta!.fp as string;
+    expect(fp).toMatch(/^[0-9a-f]{32}$/);
+    const callAt = sink.received.findIndex((r) => r.path === '/api/call-event');
+    const carrierAt = sink.received.findIndex((r) => r.path === '/api/sync' && (r.body as { i?: string }[]).some((e) => e.i === carrier.i));
+    expect(carrierAt).toBeLessThan(callAt);
+    expect(sink.calls()[0]).toEqual({ site_id: 'test_site', phone_number: '+15551234567', fingerprint: fp });
+    expect(sink.events().filter((e) => e.ec === 'conversion' && e.ea === 'phone_click')).toHaveLength(1);
+    expect(sink.events().filter((e) => e.ec === 'interaction' && e.el === 'tel:+15551234567')).toHaveLength(1);
+
+    // SPA navigation.
+    await page.click('#nav');
+    await sink.until(() => sink.events().some((e) => e.ec === 'pageview' && e.u.endsWith('/pricing')), 30_000, 'the SPA pageview');
+
+    // Offline: events wait in the outbox; back online, they go.
+    await context.setOffline(true);
+    await page.evaluate(() => {
+      const om = (window as any).opsmantik;
+      om('track', 'offline', 'one');
+      om('track', 'offline', 'two');
+      return om('flush');
+    });
+    const waiting = await page.evaluate(() =>
+      Object.keys(localStorage)
+        .filter((k) => k.startsWith('om_e'))
+        .sort()
+        .map((k) => JSON.parse(localStorage.getItem(k)!)[1].ea),
+    );
+    expect(waiting).toEqual(['one', 'two']);
+    expect(has('offline')()).toBe(false);
+    await context.setOffline(false);
+    await sink.until(() => sink.events().filter((e) => e.ec === 'offline').length === 2, 30_000, 'the offline events');
+
+    // Close the page: what waits goes by beacon.
+    await page.evaluate(() => (window as any).opsmantik('track', 'closing', 'last'));
+    await page.close();
+    await sink.until(has('closing', 'last'), 30_000, 'the beacon sent on close');
+    expect(sink.received.some((r) => r.path === '/api/sync' && r.contentType.startsWith('text/plain'))).toBe(true);
+
+    expectExactlyOnce(sink);
+    // One session throughout.
+    expect(new Set(sink.events().map((e) => e.sid)).size).toBe(1);
+  });
+
+  it('retries after 503 and 429 (Retry-After) and still delivers each event once', async () => {
+    sink.fail(1, 503);
+    sink.fail(1, 429, 1);
+    const page = await context.newPage();
+    await page.goto(`${sink.url}/page.html`);
+    await sink.until(has('pageview', 'view'), 30_000, 'the pageview after two refusals');
+    expect(sink.received.filter((r) => r.path === '/api/sync').map((r) => r.status).slice(0, 3)).toEqual([503, 429, 200]);
+    await page.close();
+    expectExactlyOnce(sink);
+  });
+
+  it('keeps the outbox across page loads: what a refused beacon left is sent by the next page', async () => {
+    const page = await context.newPage();
+    await page.goto(`${sink.url}/page.html`);
+    await sink.until(has('pageview', 'view'), 30_000, 'the pageview');
+    // The server is down when the page goes away: the tracker keeps the events.
+    sink.fail(1, 503);
+    await page.evaluate(() => {
+      const om = (window as any).opsmantik;
+      om('track', 'kept', 'one');
+      return om('flush');
+    });
+    await page.close();
+    expect(has('kept')()).toBe(false);
+    const next = await context.newPage();
+    await next.goto(`${sink.url}/page.html`);
+    await sink.until(has('kept', 'one'), 30_000, 'the kept event from the earlier page');
+    await next.close();
+    expectExactlyOnce(sink);
+  });
+
+  it('two tabs back online at the same moment send the shared outbox once', async () => {
+    const [a, b] = [await context.newPage(), await context.newPage()];
+    for (const page of [a, b]) await page.goto(`${sink.url}/page.html`);
+    await sink.until(() => sink.events().filter((e) => e.ec === 'pageview').length === 2, 30_000, 'both pageviews');
+    await context.setOffline(true);
+    for (const [page, name] of [[a, 'a'], [b, 'b']] as const) {
+      await page.evaluate((n) => {
+        const om = (window as any).opsmantik;
+        for (let k = 0; k < 5; k++) om('track', 'tab', n + k);
+        return om('flush');
+      }, name);
+    }
+    // One outbox for both tabs (each sees the other's writes a moment later).
+    await a.waitForFunction(() => Object.keys(localStorage).filter((k) => k.startsWith('om_e')).length === 10);
+    await context.setOffline(false);
+    await sink.until(() => sink.events().filter((e) => e.ec === 'tab').length >= 10, 30_000, 'the ten tab events');
+    expect(sink.events().filter((e) => e.ec === 'tab').map((e) => e.ea).sort()).toEqual(['a0', 'a1', 'a2', 'a3', 'a4', 'b0', 'b1', 'b2', 'b3', 'b4']);
+    await a.close();
+    await b.close();
+    expectExactlyOnce(sink);
+  });
+});

@@ -1,0 +1,37 @@
+/**
+ * Launches Debian's headless Chromium through playwright-core (npm cannot download browsers here).
+ * Under CI=true a missing browser fails the run; elsewhere tests may skip, saying so.
+ */
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type LaunchOptions } from 'playwright-core';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM_PATH);
+
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
+  if (!hasChromium) {
+    throw new Error(`Chromium is missing at ${CHROMIUM_PATH}: install it with \`apt-get install -y chromium\` (.ci/run does).`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, ...options, args: [...CHROMIUM_FLAGS, ...(options.args ?? [])] });
+}
+
+/**
+ * `describe` when Chromium is there or CI demands it (then launchChromium throws, loudly);
+ * otherwise `describe.skip`, with a warning on the console.
+ */
+export function describeWithChromium<T>(describe: T & { skip: T }): T {
+  if (hasChromium || process.env.CI) return describe;
+  console.warn(`Skipping real-browser tests: no Chromium at ${CHROMIUM_PATH}.`);
+  return describe.skip;
+}
