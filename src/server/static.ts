@@ -66,6 +66,9 @@ export async function sendStatic(res: ServerResponse, file: string, head: boolea
     'content-length': String(s.size),
     'cache-control': 'no-cache',
     'x-content-type-options': 'nosniff',
+    // The script tag import()s its fingerprint module from the tracker's origin, which is often not
+    // the page's: module scripts need CORS. Everything served here is public, so any origin may read it.
+    'access-control-allow-origin': '*',
   });
   if (head) {
     res.end();

@@ -56,6 +56,8 @@ describe.each(backends)('Node server on %s', (kind) => {
     expect(await index.text()).toContain('<title>demo</title>');
     const js = await fetch(`${running.url}/sub/app.js`);
     expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
+    // The script tag import()s its fingerprint module across origins: modules need CORS.
+    expect(js.headers.get('access-control-allow-origin')).toBe('*');
     for (const path of ['/../package.json', '/%2e%2e/package.json', '/sub/%2e%2e%2f%2e%2e%2fpackage.json', '/missing.html']) {
       const res = await fetch(`${running.url}${path}`);
       expect(res.status).toBe(404);
