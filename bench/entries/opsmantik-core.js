@@ -1,0 +1,4 @@
+// What size-limit measures for `import { createTracker } from 'opsmantik'`: the import and one use.
+import { createTracker } from 'opsmantik';
+
+console.log(createTracker);

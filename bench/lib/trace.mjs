@@ -1,0 +1,106 @@
+// Main-thread time from a Chrome trace: the union of the renderer main threads' top-level tasks.
+// Promise callbacks (microtasks) run inside those tasks, so they are counted here, while the
+// Performance domain's ScriptDuration leaves them out.
+
+/**
+ * Categories for the trace: top-level tasks, the timeline's script events (as DevTools' Performance
+ * panel records them), microtask runs, and the names that say which thread is which.
+ */
+export const TRACE_CATEGORIES = ['disabled-by-default-devtools.timeline', 'devtools.timeline', 'v8.execute', 'toplevel', '__metadata'];
+
+/**
+ * Events that run page JavaScript, or exist because of it: what DevTools counts as "Scripting",
+ * microtasks (promise callbacks) included. Rendering (style, layout, paint) outside them is left out.
+ */
+const SCRIPT_EVENTS = new Set([
+  'EvaluateScript',
+  'v8.evaluateModule',
+  'v8.compile',
+  'v8.compileModule',
+  'FunctionCall',
+  'RunMicrotasks',
+  'TimerFire',
+  'FireAnimationFrame',
+  'FireIdleCallback',
+  'EventDispatch',
+  'XHRReadyStateChange',
+  'XHRLoad',
+  'MinorGC',
+  'MajorGC',
+]);
+
+export async function startTrace(cdp) {
+  await cdp.send('Tracing.start', {
+    transferMode: 'ReturnAsStream',
+    traceConfig: { includedCategories: TRACE_CATEGORIES, recordMode: 'recordAsMuchAsPossible' },
+  });
+}
+
+/** Ends tracing and returns the parsed trace events. */
+export async function endTrace(cdp) {
+  const done = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+  await cdp.send('Tracing.end');
+  const { stream } = await done;
+  let text = '';
+  for (;;) {
+    const chunk = await cdp.send('IO.read', { handle: stream, size: 1 << 20 });
+    text += chunk.base64Encoded ? Buffer.from(chunk.data, 'base64').toString('utf8') : chunk.data;
+    if (chunk.eof) break;
+  }
+  await cdp.send('IO.close', { handle: stream });
+  const parsed = JSON.parse(text);
+  return Array.isArray(parsed) ? parsed : parsed.traceEvents;
+}
+
+/** The page's renderer main thread(s): Chromium may run other renderers (its own WebUI) during the trace. */
+function pageMainThreads(events) {
+  const pids = new Set();
+  for (const e of events) {
+    const frames = e.name === 'TracingStartedInBrowser' ? e.args?.data?.frames : e.name === 'FrameCommittedInBrowser' ? [e.args?.data] : [];
+    for (const f of frames ?? []) if (f?.isOutermostMainFrame && /^https?:/.test(f.url)) pids.add(f.processId);
+  }
+  const main = new Set();
+  for (const e of events) {
+    if (e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain' && pids.has(e.pid)) main.add(`${e.pid}:${e.tid}`);
+  }
+  return main;
+}
+
+/**
+ * Sum of the outermost `match`ing complete events on the page's main thread: an event nested in an
+ * earlier one (a function call inside a task, a nested run loop) is part of it and does not count
+ * twice. `field` is `tdur` for the thread's CPU time (what the page cost, whatever else the machine
+ * ran) or `dur` for wall time.
+ */
+function outermostMs(events, match, field) {
+  const main = pageMainThreads(events);
+  const byThread = new Map();
+  for (const e of events) {
+    if (e.ph !== 'X' || e.dur === undefined || !match(e)) continue;
+    const key = `${e.pid}:${e.tid}`;
+    if (!main.has(key)) continue;
+    if (!byThread.has(key)) byThread.set(key, []);
+    byThread.get(key).push(e);
+  }
+  let total = 0;
+  for (const list of byThread.values()) {
+    list.sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+    let end = -Infinity;
+    for (const e of list) {
+      if (e.ts < end) continue;
+      total += e[field] ?? e.dur;
+      end = e.ts + e.dur;
+    }
+  }
+  return total / 1000;
+}
+
+/** Milliseconds of top-level tasks on the page's main thread (microtasks run inside them). */
+export function mainThreadTaskMs(events, field = 'tdur') {
+  return outermostMs(events, (e) => e.name === 'RunTask', field);
+}
+
+/** Milliseconds of script on the page's main thread, promise callbacks included. */
+export function scriptingMs(events, field = 'tdur') {
+  return outermostMs(events, (e) => SCRIPT_EVENTS.has(e.name), field);
+}
