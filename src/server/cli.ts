@@ -31,9 +31,12 @@ const options = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/** Flags beat the environment: an explicit --data-dir wins over a DATABASE_URL left in the shell. */
 function dbTarget(values: { 'database-url'?: string; 'data-dir'?: string }) {
-  const url = values['database-url'] ?? process.env.DATABASE_URL;
-  return url ? { url } : { dataDir: values['data-dir'] ?? process.env.OPSMANTIK_DATA_DIR ?? '.opsmantik/data' };
+  if (values['database-url']) return { url: values['database-url'] };
+  if (values['data-dir']) return { dataDir: values['data-dir'] };
+  const url = process.env.DATABASE_URL;
+  return url ? { url } : { dataDir: process.env.OPSMANTIK_DATA_DIR ?? '.opsmantik/data' };
 }
 
 async function main(argv: string[]): Promise<number> {
