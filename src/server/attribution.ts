@@ -26,8 +26,14 @@ export function attribute(f: AttributionFacts): Attribution {
 
 const MAX_CLICK_ID = 512;
 
+/**
+ * A usable click id, or undefined. Click ids are URL-decoded from `u`, after the body's own NUL check,
+ * so `?gclid=a%00b` arrives here with a NUL that PostgreSQL text cannot hold: such a value is no click id.
+ */
 function clean(value: unknown): string | undefined {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_CLICK_ID ? value : undefined;
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_CLICK_ID && !value.includes('\u0000')
+    ? value
+    : undefined;
 }
 
 /**

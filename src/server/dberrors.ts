@@ -6,5 +6,10 @@ export function sqlState(err: unknown): string | undefined {
 
 /** A row that fits no partition (or breaks a CHECK): 23514. */
 export const CHECK_VIOLATION = '23514';
+/**
+ * Data the database cannot hold (a NUL or an unpaired surrogate in text or jsonb, a malformed value):
+ * the client's fault, answered 400; the transaction was rolled back, so nothing was written.
+ */
+export const BAD_DATA = new Set(['22021', '22P05', '22P02', '22007', '22008', '22003', '2200N', '22030', '22032']);
 /** Serialization failure and deadlock: safe to run the transaction again. */
 export const RETRYABLE = new Set(['40001', '40P01']);

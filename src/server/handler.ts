@@ -15,7 +15,7 @@ import { clickIdCookie, isFirstParty, readClickIdCookie } from './clickid-cookie
 import { bearer, tokenMatches, randomToken } from './tokens.js';
 import { liveHub, liveResponse, sessionsSnapshot } from './live.js';
 import { jsonLogger, scrub, type Logger } from './log.js';
-import { sqlState } from './dberrors.js';
+import { BAD_DATA, sqlState } from './dberrors.js';
 
 export interface HandlerOptions {
   db: Db;
@@ -252,9 +252,13 @@ export function createHandler(options: HandlerOptions): Handler {
     try {
       response = await route(request, info, state);
     } catch (err) {
+      const code = sqlState(err);
       if (err instanceof HttpError) {
         response = errorResponse(err);
         failure = err;
+      } else if (code && BAD_DATA.has(code)) {
+        failure = new HttpError(400, 'invalid_body', 'A value in the body cannot be stored (invalid text or number).');
+        response = errorResponse(failure as HttpError);
       } else {
         failure = err;
         const id = randomToken(6);

@@ -189,17 +189,17 @@ async function writeSession(tx: Queryable, g: SessionGroup, input: IngestInput):
          from jsonb_to_recordset($4::text::jsonb) as x(i text, ec text, ea text, el text, ev double precision,
                                                       u text, r text, meta jsonb, t timestamptz)
        on conflict (session_id, session_month, client_event_id) do nothing
-       returning event_category, event_value, created_at),
+       returning event_category, event_action, event_value, created_at),
      stored as (
-       select event_category, event_value, created_at from public.events
-        where session_id = $1::uuid and session_month = $2::date),
+       select event_category, event_action, event_value, created_at from public.events
+        where session_id = $1::uuid and session_month = $2::date and site_id = $3::uuid),
      every as (select * from ins union all select * from stored)
      select (select count(*) from ins) as inserted,
             count(*) as n,
             bool_or(event_category = 'conversion') as conversion,
             bool_or(event_category = 'interaction') as interaction,
             bool_or(event_category = 'hover_intent') as hover,
-            max(event_value) filter (where event_category = 'scroll') as max_scroll,
+            max(event_value) filter (where event_category = 'scroll' and event_action = 'depth') as max_scroll,
             min(created_at) as first_at, max(created_at) as last_at,
             case when $5::boolean then exists (
               select 1 from public.sessions p

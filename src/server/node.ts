@@ -61,8 +61,14 @@ function bodyStream(req: IncomingMessage, state: { abandoned: boolean }): Readab
 }
 
 function toRequest(req: IncomingMessage, signal: AbortSignal, state: { abandoned: boolean }): Request {
-  const host = req.headers.host ?? 'localhost';
-  const url = new URL(req.url ?? '/', `http://${host}`);
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+  } catch {
+    // A Host header that is no host name: the request is still served, as if for localhost
+    // (the host only decides whether the first-party click-id cookie applies).
+    url = new URL(req.url ?? '/', 'http://localhost');
+  }
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;

@@ -44,6 +44,22 @@ describe.each(backends)('POST /api/sync on %s', (kind) => {
     ]);
   });
 
+  it('takes no click id with a NUL from the URL, and still stores the event (review finding)', async () => {
+    const e = wireEvent(h.site.publicId, { i: 'nul', u: 'https://shop.example/?gclid=ab%00c' });
+    const res = await sync(h.handler, e);
+    expect(res.status).toBe(200);
+    const [session] = await h.db.query<any>('select gclid, attribution from public.sessions where id = $1', [e.sid]);
+    expect(session).toEqual({ gclid: null, attribution: 'organic' });
+  });
+
+  it('counts scroll points only for scroll/depth events', async () => {
+    const sid = randomUUID();
+    const other = await sync(h.handler, [wireEvent(h.site.publicId, { sid, i: 's1', ec: 'scroll', ea: 'speed', ev: 95 })]);
+    expect(other.json).toMatchObject({ score: 0 });
+    const depth = await sync(h.handler, [wireEvent(h.site.publicId, { sid, i: 's2', ec: 'scroll', ea: 'depth', ev: 50 })]);
+    expect(depth.json).toMatchObject({ score: 10 });
+  });
+
   it('stores a batch in one go and scores the session from all of its events', async () => {
     const sid = randomUUID();
     const base = { sid, u: 'https://shop.example/' };
