@@ -34,9 +34,9 @@ describe.each(backends)('opsmantik CLI on %s', (kind) => {
       open = () => openDb({ url: pg.url });
     } else {
       const dir = await mkdtemp(join(tmpdir(), 'om-cli-'));
-      target = ['--data-dir', join(dir, 'data')];
+      target = ['--data-dir', join(dir, 'fresh', 'data')];
       cleanup = () => rm(dir, { recursive: true, force: true });
-      open = () => openDb({ dataDir: join(dir, 'data') });
+      open = () => openDb({ dataDir: join(dir, 'fresh', 'data') });
     }
   });
   afterAll(async () => {

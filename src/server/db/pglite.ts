@@ -2,6 +2,8 @@
  * Db on PGlite (PostgreSQL compiled to WASM, in process): the default store, and the one most
  * tests run on. A data directory keeps the database on disk; without one it lives in memory.
  */
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { PGlite, type PGliteInterface } from '@electric-sql/pglite';
 import type { Db, Queryable, Transaction } from './types.js';
 
@@ -15,6 +17,8 @@ const options = { parsers: { 1082: (value: string) => value } };
 
 /** Opens (creating if needed) a PGlite database; in memory when dataDir is undefined. */
 export async function openPglite(dataDir?: string): Promise<Db> {
+  // PGlite makes the data folder itself but not its parents (`.opsmantik/data` on a fresh clone).
+  if (dataDir !== undefined) await mkdir(dirname(resolve(dataDir)), { recursive: true });
   const pg = dataDir === undefined ? await PGlite.create() : await PGlite.create(dataDir);
   return wrapPglite(pg);
 }
