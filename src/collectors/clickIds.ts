@@ -4,7 +4,7 @@ import type { Collector, Meta } from '../tracker/types.js';
 
 /** Ad click ids and campaign fields read from the landing URL. */
 const CLICK_IDS = ['gclid', 'gbraid', 'wbraid'];
-const FIELDS = [...CLICK_IDS, ...['source', 'medium', 'campaign', 'term', 'content'].map((f) => 'utm_' + f)];
+const FIELDS = [...CLICK_IDS, 'utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'];
 const KEY = 'om_c';
 /** How long a click id is remembered (Google Ads' longest click-through window). */
 const REMEMBER_MS = 90 * 24 * 3600 * 1000;
@@ -24,7 +24,8 @@ export const clickIds = (): Collector => (t) => {
   const meta: Meta = {};
   for (const f of FIELDS) {
     const v = params.get(f);
-    if (v) meta[f] = v;
+    // The server refuses NUL (PostgreSQL text cannot hold it), and the whole batch with it.
+    if (v && !v.includes('\0')) meta[f] = v;
   }
   // The tracker started (or continued) the session before its collectors.
   const sid = load<Session>(SESSION_KEY)?.id;
@@ -33,5 +34,4 @@ export const clickIds = (): Collector => (t) => {
   const k = CLICK_IDS.find((c) => meta[c]);
   if (k) save(KEY, [k, meta[k], now + REMEMBER_MS, sid]);
   t._m(meta);
-  return () => {};
 };

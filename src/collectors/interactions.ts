@@ -42,6 +42,8 @@ export const interactions =
         t.flush().then(send);
       }
     };
-    t._l.add(send);
+    // Fingerprint learned after a tel: click: an event carries it to the session first, or the call
+    // would reach the server before the session knows its fingerprint and stay unmatched.
+    t._l.add(() => t._f && calls[0] && (t.track('session', 'fingerprint'), t.flush().then(send)));
     return on(document, 'click', click, true);
   };

@@ -14,8 +14,8 @@ export const pageview = (): Collector => (t) => {
   const h = history as unknown as Record<string, (...a: unknown[]) => void>;
   const wrap = (k: string) => {
     const orig = h[k]!;
-    h[k] = function (this: unknown, ...a: unknown[]) {
-      orig.apply(this, a);
+    h[k] = (...a: unknown[]) => {
+      orig.apply(h, a);
       check();
     };
     // (A wrapper another script added after ours goes with it; destroy() is rare enough.)

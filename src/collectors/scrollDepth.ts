@@ -1,5 +1,5 @@
 import { CATEGORY } from '../wire.js';
-import { on } from '../tracker/lib/on.js';
+import { all, on } from '../tracker/lib/on.js';
 import { oncePerPage } from '../tracker/lib/perPage.js';
 import type { Collector } from '../tracker/types.js';
 
@@ -25,9 +25,5 @@ export const scrollDepth =
       const depth = ((scrollY + innerHeight) / document.documentElement.scrollHeight) * 100;
       for (const m of marks) depth >= m && first(m) && t.track(CATEGORY.scroll, 'depth', undefined, m);
     };
-    const off = on(window, 'scroll', () => (frame ||= requestAnimationFrame(measure)), { passive: true });
-    return () => {
-      cancelAnimationFrame(frame);
-      off();
-    };
+    return all([on(window, 'scroll', () => (frame ||= requestAnimationFrame(measure)), { passive: true }), () => cancelAnimationFrame(frame)]);
   };

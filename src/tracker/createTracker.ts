@@ -36,7 +36,7 @@ export function createTracker(o: TrackerOptions): Tracker {
   let lastSid: string | undefined;
   let attempt = 0;
   let notBefore = 0;
-  let chain = Promise.resolve();
+  let chain: Promise<unknown> = Promise.resolve();
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   const warn = (...a: unknown[]) => o.debug && console.warn('[opsmantik]', ...a);
@@ -80,7 +80,8 @@ export function createTracker(o: TrackerOptions): Tracker {
   };
   // One send at a time: a flush waits for the one before, so when it resolves, everything queued
   // before it has been sent (or is back in the outbox).
-  const flush = (): Promise<void> => (chain = chain.then(() => send()));
+  // A rejection (it should not happen) must not stop every later flush, nor reach the page.
+  const flush = () => (chain = chain.then(send).catch(DEBUG ? warn : () => {})) as Promise<void>;
 
   const track = (ec: string, ea: string, el?: string, ev?: number, meta?: Meta) => {
     const now = Date.now();
@@ -136,7 +137,7 @@ export function createTracker(o: TrackerOptions): Tracker {
     flush,
     destroy: () => {
       clearTimeout(timer);
-      offs.forEach((off) => off());
+      offs.forEach((off) => off?.());
     },
     _o: o,
     _m: (meta) => Object.assign(pending, meta),

@@ -56,5 +56,4 @@ export const fingerprintWith =
     };
     t._l.add(check);
     check();
-    return () => {};
-  };
+    };

@@ -1,4 +1,4 @@
-import { MAX_BATCH, type WireEvent } from '../wire.js';
+import { MAX_BATCH, monthOf, type WireEvent } from '../wire.js';
 import { bytes } from './lib/bytes.js';
 import { keys, load, remove, save } from './storage.js';
 
@@ -13,7 +13,8 @@ import { keys, load, remove, save } from './storage.js';
  */
 export type Entry = [until: number, event: WireEvent];
 
-export const PREFIX = 'om_e';
+// Specific enough that a host page's own keys ('om_email') are never taken for entries.
+export const PREFIX = 'om:e:';
 /** How long a claim holds; entries of a tab that died mid-send are sent again after this. */
 export const LEASE_MS = 30_000;
 /**
@@ -31,22 +32,34 @@ const key = (e: WireEvent) => PREFIX + e.i;
  */
 export const add = (e: WireEvent, max: number): number => {
   const all = keys(PREFIX);
-  const dropped = all.length + 1 - max;
+  // push: the new event's key counts, and being the newest it is never among the dropped.
+  const dropped = all.push(key(e)) - max;
   if (dropped > 0) {
-    all.slice(0, dropped).forEach(remove);
+    all.splice(0, dropped).forEach(remove);
     e.meta = { ...e.meta, dropped };
   }
   save(key(e), [0, e]);
-  return Math.min(all.length + 1, max);
+  return all.length;
 };
 
-/** Claims unclaimed entries, oldest first: at most MAX_BATCH events and BODY_BUDGET bytes. */
+/**
+ * Claims unclaimed entries, oldest first: at most MAX_BATCH events and BODY_BUDGET bytes. Skips
+ * values that are not [number, event] (nothing of ours), and removes events of a session month older
+ * than the previous UTC month: the server refuses them, and the whole batch with them.
+ */
 export const claim = (now: number): WireEvent[] => {
   let size = 2;
+  // Day 0 of this month is the last day of the previous one.
+  const oldest = monthOf(new Date(now).setUTCDate(0));
   // Oldest first: event ids start with their time. (An entry another tab just removed loads as 0.)
   return keys(PREFIX)
     .map(load<Entry>)
-    .filter((x) => x && x[0] < now && (size += bytes(x[1]) + 1) <= BODY_BUDGET)
+    .filter(
+      (x) =>
+        (x?.[0] as number) < now &&
+        x![1]?.sm &&
+        (x![1].sm < oldest ? remove(key(x![1])) : (size += bytes(x![1]) + 1) <= BODY_BUDGET),
+    )
     .slice(0, MAX_BATCH)
     .map((x) => (save(key(x![1]), [now + LEASE_MS, x![1]]), x![1]));
 };

@@ -16,7 +16,8 @@ export const IDLE_MS = 30 * 60 * 1000;
 /** The current session, renewed when idle too long; `fresh` is true for its first event. */
 export const touch = (now: number): [session: Session, fresh: boolean] => {
   let s = load<Session>(SESSION_KEY);
-  const fresh = !s || !(now - s.t < IDLE_MS);
+  // No session yet: NaN < IDLE_MS is false too.
+  const fresh = !(now - s?.t! < IDLE_MS);
   if (fresh) s = { id: uuid(), m: monthOf(now), t: now };
   s!.t = now;
   save(SESSION_KEY, s);

@@ -52,5 +52,5 @@ export interface Context extends Tracker {
   _u(): void;
 }
 
-/** A collector installs its listeners and returns the function that removes them. */
-export type Collector = (tracker: Context) => () => void;
+/** A collector installs its listeners and returns the function that removes them (if it added any). */
+export type Collector = (tracker: Context) => (() => void) | void;

@@ -123,7 +123,7 @@ describeWithChromium(describe)('script tag in Chromium', () => {
     });
     const waiting = await page.evaluate(() =>
       Object.keys(localStorage)
-        .filter((k) => k.startsWith('om_e'))
+        .filter((k) => k.startsWith('om:e:'))
         .sort()
         .map((k) => JSON.parse(localStorage.getItem(k)!)[1].ea),
     );
@@ -187,7 +187,7 @@ describeWithChromium(describe)('script tag in Chromium', () => {
       }, name);
     }
     // One outbox for both tabs (each sees the other's writes a moment later).
-    await a.waitForFunction(() => Object.keys(localStorage).filter((k) => k.startsWith('om_e')).length === 10);
+    await a.waitForFunction(() => Object.keys(localStorage).filter((k) => k.startsWith('om:e:')).length === 10);
     await context.setOffline(false);
     await sink.until(() => sink.events().filter((e) => e.ec === 'tab').length >= 10, 30_000, 'the ten tab events');
     expect(sink.events().filter((e) => e.ec === 'tab').map((e) => e.ea).sort()).toEqual(['a0', 'a1', 'a2', 'a3', 'a4', 'b0', 'b1', 'b2', 'b3', 'b4']);

@@ -69,6 +69,10 @@ describe('interactions', () => {
     finish('fp-late');
     await settle();
     expect(calls()).toEqual([{ site_id: 'site1', phone_number: '5550100', fingerprint: 'fp-late' }]);
+    // An event tells the session its fingerprint before the call arrives, or the call stays unmatched.
+    const fpAt = sent.findIndex((s) => s.url.endsWith('/api/sync') && JSON.stringify(s.body).includes('"fp":"fp-late"'));
+    expect(fpAt).toBeGreaterThanOrEqual(0);
+    expect(fpAt).toBeLessThan(sent.findIndex((s) => s.url.endsWith('/api/call-event')));
     t.destroy();
   });
 

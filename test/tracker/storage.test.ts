@@ -51,7 +51,7 @@ describe('storage that throws', () => {
     t.track('custom', 'b');
     setVisibility('hidden');
     expect(events().map((e) => e.ea)).toEqual(['a', 'b']);
-    expect(Object.keys(realStorage).filter((k) => k.startsWith('om_e'))).toEqual([]);
+    expect(Object.keys(realStorage).filter((k) => k.startsWith('om:e:'))).toEqual([]);
     t.destroy();
   });
 });

@@ -37,7 +37,7 @@ export const events = (path = '/api/sync'): WireEvent[] =>
 /** The outbox as stored, oldest first: [claimed until, event], one key per event. */
 export const stored = (): [number, WireEvent][] =>
   Object.keys(localStorage)
-    .filter((k) => k.startsWith('om_e'))
+    .filter((k) => k.startsWith('om:e:'))
     .sort()
     .map((k) => JSON.parse(localStorage.getItem(k)!));
 
