@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 
 function run(cmd, args) {
   console.log(`\n> ${cmd} ${args.join(' ')}`);
@@ -31,7 +32,13 @@ if (focused.length) {
 const npx = 'npx';
 run(npx, ['tsc', '--noEmit']);
 run('npm', ['run', 'build']);
-run(npx, ['vitest', 'run', ...process.argv.slice(2)]);
+const results = join(tmpdir(), `opsmantik-vitest-${process.pid}.json`);
+run(npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${results}`, ...process.argv.slice(2)]);
+const summary = JSON.parse(readFileSync(results, 'utf8'));
 run(npx, ['size-limit']);
 run(npx, ['publint', '--strict']);
 run(npx, ['attw', '--pack', '.', '--profile', 'node16']);
+
+// One plain closing line for whoever reads the end of the log.
+console.log(`\nall checks passed: types, build, tests, size budgets, package lint`);
+console.log(`${summary.numPassedTests} passed, ${summary.numFailedTests} failed, ${summary.numPendingTests + summary.numTodoTests} skipped`);
