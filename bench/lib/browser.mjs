@@ -8,22 +8,14 @@ import { BENCH, ROOT } from './paths.mjs';
 import { TRACKERS } from './trackers.mjs';
 import { materialise } from './assets.mjs';
 import { startServers } from './server.mjs';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../../scripts/chromium.mjs';
 
-export const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+export { CHROMIUM_FLAGS };
 
 export async function launch() {
-  if (!existsSync('/usr/bin/chromium')) throw new Error('Chromium is not at /usr/bin/chromium: apt-get install -y chromium');
+  if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium is not at ${CHROMIUM_PATH}: apt-get install -y chromium`);
   return chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: CHROMIUM_PATH,
     headless: true,
     args: [
       ...CHROMIUM_FLAGS,
