@@ -3,7 +3,7 @@
  * installed (test/sql/pgtap.test.ts does it on PostgreSQL; `supabase test db` works too).
  */
 BEGIN;
-SELECT plan(31);
+SELECT plan(32);
 
 SELECT has_table('public', t, t || ' exists')
   FROM unnest(ARRAY['sites', 'sessions', 'events', 'calls', 'user_credentials']) t;
@@ -25,6 +25,9 @@ SELECT is(
    WHERE i.inhparent IN ('public.sessions'::regclass, 'public.events'::regclass)
      AND pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT'),
   0, 'no DEFAULT partition swallows rows');
+-- recordCall's ON CONFLICT names these columns: without the index it fails with 42P10.
+SELECT index_is_unique('public', 'calls', 'calls_site_fingerprint_phone_time_key',
+  'a call (site, fingerprint, phone number, call_time) is stored once');
 SELECT has_table('public', 'sessions_' || to_char(now() AT TIME ZONE 'UTC', 'YYYY_MM'), 'this month''s sessions partition');
 SELECT has_table('public', 'events_' || to_char((now() AT TIME ZONE 'UTC') + interval '1 month', 'YYYY_MM'), 'next month''s events partition');
 

@@ -74,6 +74,84 @@ describe.each(backends)('POST /api/call-event on %s', (kind) => {
     expect((await counts(h.db)).calls).toBe(before.calls + 1);
   });
 
+  /** Rows stored for a fingerprint on this harness's database. */
+  async function callRows(visitor: string) {
+    return h.db.query<{ id: string; phone_number: string; call_time: Date }>(
+      'select id, phone_number, call_time from public.calls where matched_fingerprint = $1 order by created_at, id', [visitor]);
+  }
+
+  it('a repeated call (same body and call_time, a tracker retry) is stored once and answered like the first', async () => {
+    const visitor = fp();
+    const now = Date.now();
+    const sid = await visit(visitor, now - 5 * MIN, { ec: 'conversion', ea: 'phone_click' });
+    const body = { site_id: site, phone_number: phone, fingerprint: visitor, call_time: iso(now - MIN) };
+    const first = await callEvent(h.handler, body);
+    expect(first.json).toEqual({ status: 'matched', call_id: expect.any(String), session_id: sid, lead_score: 50 });
+    const before = await counts(h.db);
+    const again = await callEvent(h.handler, body);
+    expect(again.status).toBe(200);
+    expect(again.json).toEqual(first.json);
+    expect(await counts(h.db)).toEqual(before);
+    expect((await callRows(visitor)).map((r) => r.id)).toEqual([first.json.call_id]);
+  });
+
+  it('a repeat keeps the first answer even when a session would match it now', async () => {
+    const visitor = fp();
+    const callAt = Date.now() - MIN;
+    const body = { site_id: site, phone_number: phone, fingerprint: visitor, call_time: iso(callAt) };
+    const first = await callEvent(h.handler, body);
+    expect(first.json).toMatchObject({ status: 'unmatched', session_id: null, lead_score: null });
+    // The visitor's events arrive after the first attempt (the tracker was offline).
+    await visit(visitor, callAt - MIN);
+    const again = await callEvent(h.handler, body);
+    expect(again.json).toEqual(first.json);
+    expect(await callRows(visitor)).toHaveLength(1);
+  });
+
+  it('10 concurrent identical requests store one call and all get its id', async () => {
+    const visitor = fp();
+    const now = Date.now();
+    const sid = await visit(visitor, now - 2 * MIN);
+    const body = { site_id: site, phone_number: phone, fingerprint: visitor, call_time: iso(now - MIN) };
+    const answers = await Promise.all(Array.from({ length: 10 }, () => callEvent(h.handler, body)));
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+    const rows = await callRows(visitor);
+    expect(rows).toHaveLength(1);
+    for (const a of answers) {
+      expect(a.json).toEqual({ status: 'matched', call_id: rows[0]!.id, session_id: sid, lead_score: expect.any(Number) });
+    }
+  });
+
+  it('the same call_time with another phone number or fingerprint is another call', async () => {
+    const visitor = fp();
+    const otherVisitor = fp();
+    const at = iso(Date.now() - MIN);
+    const a = await callEvent(h.handler, { site_id: site, phone_number: phone, fingerprint: visitor, call_time: at });
+    const b = await callEvent(h.handler, { site_id: site, phone_number: '+90 212 555 00 00', fingerprint: visitor, call_time: at });
+    const c = await callEvent(h.handler, { site_id: site, phone_number: phone, fingerprint: otherVisitor, call_time: at });
+    expect(new Set([a.json.call_id, b.json.call_id, c.json.call_id]).size).toBe(3);
+    expect((await callRows(visitor)).map((r) => r.phone_number)).toEqual([phone, '+90 212 555 00 00']);
+    expect(await callRows(otherVisitor)).toHaveLength(1);
+    // The same call on another site is another call too.
+    const other = await h.newSite();
+    const d = await callEvent(h.handler, { site_id: other.publicId, phone_number: phone, fingerprint: visitor, call_time: at });
+    expect(d.json.call_id).not.toBe(a.json.call_id);
+    expect(await callRows(visitor)).toHaveLength(3);
+  });
+
+  it('without call_time each request takes the server time, so two requests are two calls', async () => {
+    let clock = Date.now();
+    const handler = h.newHandler({ now: () => (clock += 1) });
+    const visitor = fp();
+    const body = { site_id: site, phone_number: phone, fingerprint: visitor };
+    const a = await callEvent(handler, body);
+    const b = await callEvent(handler, body);
+    expect(b.json.call_id).not.toBe(a.json.call_id);
+    const rows = await callRows(visitor);
+    expect(rows.map((r) => r.id)).toEqual([a.json.call_id, b.json.call_id]);
+    expect(rows[0]!.call_time.getTime()).toBeLessThan(rows[1]!.call_time.getTime());
+  });
+
   it('server to server: the site secret replaces the Origin check', async () => {
     const visitor = fp();
     const sid = await visit(visitor, Date.now() - MIN);

@@ -91,6 +91,9 @@ describe.each(backends)('random bodies on %s', (kind) => {
     );
 
     const statuses = new Map<number, number>();
+    // A repeated call (same site, fingerprint, number and call_time) is stored once: it answers with
+    // the first call's id and writes nothing.
+    const callIds = new Set<string>();
     const property = fc.asyncProperty(
       fc.oneof({ weight: 4, arbitrary: fc.tuple(fc.constant('/api/sync'), syncBody) }, { weight: 1, arbitrary: fc.tuple(fc.constant('/api/call-event'), callBody) }),
       contentType,
@@ -109,7 +112,9 @@ describe.each(backends)('random bodies on %s', (kind) => {
           expect(after.events - before.events).toBe(res.json.accepted);
           expect(after.calls).toBe(before.calls);
         } else {
-          expect(after.calls).toBe(before.calls + 1);
+          const repeat = callIds.has(res.json.call_id);
+          callIds.add(res.json.call_id);
+          expect(after.calls).toBe(before.calls + (repeat ? 0 : 1));
           expect(after.events).toBe(before.events);
         }
       },

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migrate, migrationFiles, migrationsDir } from '../../src/server/db/migrate.js';
 import { openPglite } from '../../src/server/db/pglite.js';
@@ -6,6 +8,7 @@ import { openPostgres } from '../../src/server/db/postgres.js';
 import type { Queryable } from '../../src/server/db/types.js';
 import postgres from 'postgres';
 import { backends, DATABASE_URL, emptyPostgres, withAdmin } from '../support/db.js';
+import { addSite, addUser, sqlState } from './fixtures.js';
 
 const names = migrationFiles().map((f) => f.name);
 
@@ -74,6 +77,38 @@ describe.each(backends)('migration runner on %s', (backend) => {
       expect(await shape(target.db)).toEqual(once);
       expect(once.tables).toEqual(expect.arrayContaining(['events:p', 'sessions:p', 'calls:r', 'sites:r', 'user_credentials:r', 'users:r']));
     } finally {
+      await target.db.close();
+      await target.drop();
+    }
+  });
+});
+
+describe.each(backends)('010_call_once on a database with calls already stored, on %s', (backend) => {
+  it('keeps the first of the calls stored twice, then refuses a third copy', async () => {
+    const target = backend === 'pglite' ? { db: await openPglite(), drop: async () => {} } : await emptyPostgres();
+    const before = mkdtempSync(join(tmpdir(), 'opsmantik-sql-'));
+    try {
+      for (const name of names.filter((n) => n < '010_')) copyFileSync(join(migrationsDir(), name), join(before, name));
+      await migrate(target.db, { dir: before });
+      const site = await addSite(target.db, await addUser(target.db, 'a@example.test'), 'site-a');
+      const at = '2026-11-25T10:00:00.123Z';
+      const add = (fingerprint: string | null, phone: string, createdAt: string) =>
+        target.db.query<{ id: string }>(
+          `INSERT INTO public.calls (site_id, phone_number, matched_fingerprint, status, call_time, created_at)
+           VALUES ($1, $2, $3, 'unmatched', $4, $5) RETURNING id`,
+          [site, phone, fingerprint, at, createdAt]).then((r) => r[0]!.id);
+      const first = await add('fp-1', '+15550100', '2026-11-25T10:00:01Z');
+      await add('fp-1', '+15550100', '2026-11-25T10:00:05Z'); // a retry stored again
+      await add('fp-1', '+15550100', '2026-11-25T10:00:09Z');
+      const otherPhone = await add('fp-1', '+15550199', '2026-11-25T10:00:05Z');
+      const noFp = [await add(null, '+15550100', '2026-11-25T10:00:05Z'), await add(null, '+15550100', '2026-11-25T10:00:06Z')];
+
+      expect(await migrate(target.db)).toEqual(['010_call_once.sql']);
+      const left = await target.db.query<{ id: string }>('SELECT id FROM public.calls ORDER BY created_at, id');
+      expect(left.map((r) => r.id).sort()).toEqual([first, otherPhone, ...noFp].sort());
+      expect(await sqlState(add('fp-1', '+15550100', '2026-11-25T10:01:00Z'))).toBe('23505');
+    } finally {
+      rmSync(before, { recursive: true, force: true });
       await target.db.close();
       await target.drop();
     }

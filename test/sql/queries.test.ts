@@ -57,6 +57,13 @@ describe.each(backends)('queries, indexes, retention and concurrency on %s', (ba
        SELECT gen_random_uuid(), $1, $2, 'fp' || g, now() - g * interval '1 minute' FROM generate_series(1, 300) g`,
       [month, site]);
     await db.exec('ANALYZE public.sessions');
+    // Calls too: on an empty table any index on site_id costs the same, and 010's unique index
+    // (site_id, matched_fingerprint, ...) could be picked for a plan that then sorts.
+    await db.query(
+      `INSERT INTO public.calls (site_id, phone_number, matched_fingerprint, status, call_time)
+       SELECT $1, '+1555' || g, 'fp' || g, 'unmatched', now() - g * interval '1 minute' FROM generate_series(1, 300) g`,
+      [site]);
+    await db.exec('ANALYZE public.calls');
     const plans = await db.transaction(async (tx) => {
       await tx.query('SET LOCAL enable_seqscan = off');
       const q = async (sql: string) =>
