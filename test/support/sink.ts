@@ -25,8 +25,8 @@ export interface Sink {
   events(): WireEvent[];
   /** Bodies of accepted /api/call-event requests. */
   calls(): unknown[];
-  /** Answer the next `count` /api/sync requests with `status` (and a Retry-After in seconds). */
-  fail(count: number, status: 503 | 429 | 500, retryAfter?: number): void;
+  /** Answer the next `count` requests to `path` (default /api/sync) with `status` (and a Retry-After in seconds). */
+  fail(count: number, status: 503 | 429 | 500, retryAfter?: number, path?: string): void;
   /** Resolves once `check()` holds, re-checking on every request received; rejects after `ms`. */
   until(check: () => boolean, ms?: number, what?: string): Promise<void>;
   /** In-memory pages by path, e.g. '/page.html'. */
@@ -56,7 +56,7 @@ const readBody = (req: IncomingMessage) =>
 export async function startSink(root: string, mounts: Record<string, string> = {}): Promise<Sink> {
   const received: Received[] = [];
   const pages = new Map<string, string>();
-  const failures: { status: number; retryAfter?: number }[] = [];
+  const failures: { status: number; retryAfter?: number; path: string }[] = [];
   const waiters = new Set<() => void>();
 
   const server: Server = createServer(async (req, res) => {
@@ -71,7 +71,8 @@ export async function startSink(root: string, mounts: Record<string, string> = {
       } catch {
         body = text;
       }
-      const failure = path === '/api/sync' ? failures.shift() : undefined;
+      const at = failures.findIndex((f) => f.path === path);
+      const failure = at < 0 ? undefined : failures.splice(at, 1)[0];
       const status = failure?.status ?? 200;
       received.push({ path, contentType: String(req.headers['content-type'] ?? ''), body: path === '/api/sync' && !Array.isArray(body) ? [body] : body, status });
       if (failure?.retryAfter !== undefined) res.setHeader('Retry-After', String(failure.retryAfter));
@@ -111,8 +112,8 @@ export async function startSink(root: string, mounts: Record<string, string> = {
     pages,
     events: () => received.filter((r) => r.path === '/api/sync' && r.status === 200).flatMap((r) => r.body as WireEvent[]),
     calls: () => received.filter((r) => r.path === '/api/call-event' && r.status === 200).map((r) => r.body),
-    fail: (count, status, retryAfter) => {
-      for (let n = 0; n < count; n++) failures.push({ status, retryAfter });
+    fail: (count, status, retryAfter, path = '/api/sync') => {
+      for (let n = 0; n < count; n++) failures.push({ status, retryAfter, path });
     },
     until: (check, ms = 30_000, what = 'the expected requests') =>
       new Promise<void>((resolve, reject) => {

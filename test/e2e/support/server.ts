@@ -24,8 +24,9 @@ export interface DemoServer {
   failing: RegExp | undefined;
   /** How many requests the gate refused. */
   refused: number;
-  /** The next this many /api/sync requests are handled, then answered 503 anyway (a response lost on the way back). */
+  /** The next this many requests to `loseOn` (default /api/sync) are handled, then answered 503 anyway (a response lost on the way back). */
   loseResponses: number;
+  loseOn: RegExp;
   /** Client event ids (`i`) that reached the server in /api/sync bodies for a session id, whatever the answer. */
   received(sid: string): Set<string>;
   /** The events behind those ids, as last received (for failure messages). */
@@ -56,7 +57,7 @@ export async function startDemoServer(kind: Backend, options: { checkBuild?: boo
       if (e.msg === 'request') log.push(e);
     },
   });
-  const state = { failing: undefined as RegExp | undefined, loseResponses: 0, refused: 0 };
+  const state = { failing: undefined as RegExp | undefined, loseResponses: 0, loseOn: /^\/api\/sync$/, refused: 0 };
   const received = new Map<string, Map<string, Record<string, unknown>>>();
   const record = async (request: Request) => {
     try {
@@ -85,7 +86,7 @@ export async function startDemoServer(kind: Backend, options: { checkBuild?: boo
         return outage(request);
       }
       const response = await handler(request, info);
-      if (path === '/api/sync' && state.loseResponses > 0) {
+      if (state.loseOn.test(path) && state.loseResponses > 0) {
         state.loseResponses -= 1;
         state.refused += 1;
         return outage(request);
@@ -116,6 +117,12 @@ export async function startDemoServer(kind: Backend, options: { checkBuild?: boo
     },
     set loseResponses(n) {
       state.loseResponses = n;
+    },
+    get loseOn() {
+      return state.loseOn;
+    },
+    set loseOn(v) {
+      state.loseOn = v;
     },
     received: (sid) => new Set(received.get(sid.toLowerCase())?.keys() ?? []),
     receivedEvents: (sid) => [...(received.get(sid.toLowerCase())?.values() ?? [])],
