@@ -43,12 +43,17 @@ const production = () => ({
   load: (id) => (id.replace(/\\/g, '/').endsWith('/src/tracker/debug.ts') ? 'export const DEBUG = false;' : null),
 });
 
-/** Shrinks the browser code: private `_` fields mangled, ES2020 syntax kept. */
-const minify = (module = false) =>
+/**
+ * Shrinks the browser code: private `_` fields mangled, ES2020 syntax kept. `compress`: extra options,
+ * for the script tag `booleans_as_integers` (true/false become 1/0): safe there because every
+ * boolean it passes to a browser API (fetch `keepalive`, listener `capture` and `passive`) is
+ * converted by WebIDL, and it compares booleans loosely (`0 == false`); audited on its output only.
+ */
+const minify = (module = false, compress = {}) =>
   terser({
     ecma: 2020,
     module,
-    compress: { passes: 4, unsafe_arrows: true, pure_getters: true, unsafe: true, unsafe_methods: true },
+    compress: { passes: 4, unsafe_arrows: true, pure_getters: true, unsafe: true, unsafe_methods: true, ...compress },
     mangle: { properties: { regex: /^_/ } },
     format: { comments: false },
   });
@@ -109,7 +114,7 @@ export default [
     input: { index: 'src/index.ts' },
     external: (id) => id.startsWith('@fingerprintjs/'),
     treeshake: { moduleSideEffects: false },
-    plugins: [production(), nodeResolve(), tsPlugin('ES2020'), minify(), declarations(['src/index.ts', 'src/server/index.ts'])],
+    plugins: [production(), nodeResolve(), tsPlugin('ES2020'), minify(true), declarations(['src/index.ts', 'src/server/index.ts'])],
     output: [
       { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name].js' },
       { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name].cjs', exports: 'named' },
@@ -136,7 +141,7 @@ export default [
   {
     input: 'src/script.ts',
     treeshake: { moduleSideEffects: (id) => id.endsWith('src/script.ts') },
-    plugins: [production(), nodeResolve(), tsPlugin('ES2020'), minify()],
+    plugins: [production(), nodeResolve(), tsPlugin('ES2020'), minify(false, { booleans_as_integers: true })],
     output: { file: 'dist/opsmantik.min.js', format: 'iife', strict: false },
   },
   // The same, readable and with warnings (data-debug), for debugging an installation.

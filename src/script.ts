@@ -28,6 +28,9 @@ const d = me.dataset;
 const loadFingerprint = () =>
   import(/* @vite-ignore */ `${new URL('opsmantik-fp.mjs', me.src)}`).then((m: typeof import('./fingerprint-chunk.js')) => m.visitorId());
 
+// Read here rather than in the collector list: the minifier then passes it without a wrapper.
+const respectSignals = d.respectSignals !== 'false';
+
 const tracker = createTracker({
   site: d.site!,
   endpoint: d.endpoint || new URL(me.src).origin,
@@ -39,12 +42,12 @@ const tracker = createTracker({
     scrollDepth(),
     hoverIntent(),
     interactions(),
-    fingerprintWith(loadFingerprint, d.respectSignals !== 'false'),
+    fingerprintWith(loadFingerprint, respectSignals),
   ],
 });
 
-const queued = w.opsmantik?.q || [];
+const queued = w.opsmantik?.q;
 const api: Stub = (name, ...args) => (tracker as unknown as Record<string, (...a: unknown[]) => void>)[name as keyof Tracker]?.(...args);
 w.opsmantik = api;
 // Each queued entry is an `arguments` object, which spreads like an array.
-for (const call of queued) api(...call);
+queued?.forEach((call) => api(...call));

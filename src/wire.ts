@@ -115,9 +115,7 @@ export type ErrorCode =
   | 'storage_error';
 
 /** UTC `YYYY-MM` of an epoch-ms time. */
-export function monthOf(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 7);
-}
+export const monthOf = (ms: number): string => new Date(ms).toISOString().slice(0, 7);
 
 // ---------------------------------------------------------------------------------------------
 // Validation (server side). Nothing below is referenced by the tracker.

@@ -1,10 +1,13 @@
 import { SESSION_KEY, type Session } from '../tracker/session.js';
 import { load, save } from '../tracker/storage.js';
-import type { Collector, Meta } from '../tracker/types.js';
+import type { Collector } from '../tracker/types.js';
 
-/** Ad click ids and campaign fields read from the landing URL. */
-const CLICK_IDS = ['gclid', 'gbraid', 'wbraid'];
-const FIELDS = [...CLICK_IDS, 'utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'];
+/**
+ * The URL parameters kept: the three ad click ids and every `utm_*` field (the classic five and the
+ * ones GA4 added, such as utm_id and utm_source_platform). A URL stuffed with utm_ junk only makes its
+ * own meta too large, and the tracker then drops that meta rather than the batch.
+ */
+const FIELDS = /^(gclid|[gw]braid|utm_\w+)$/;
 const KEY = 'om_c';
 /** How long a click id is remembered (Google Ads' longest click-through window). */
 const REMEMBER_MS = 90 * 24 * 3600 * 1000;
@@ -20,18 +23,20 @@ type Click = [key: string, value: string, expires: number, sid?: string];
 /* @__NO_SIDE_EFFECTS__ */
 export const clickIds = (): Collector => (t) => {
   const now = Date.now();
-  const params = new URLSearchParams(location.search);
-  const meta: Meta = {};
-  for (const f of FIELDS) {
-    const v = params.get(f);
-    // The server refuses NUL (PostgreSQL text cannot hold it), and the whole batch with it.
-    if (v && !v.includes('\0')) meta[f] = v;
-  }
+  // Into the meta of the page's first event.
+  const meta = t._m;
   // The tracker started (or continued) the session before its collectors.
   const sid = load<Session>(SESSION_KEY)?.id;
   const prev = load<Click>(KEY);
+  let click: Click | undefined;
+  new URLSearchParams(location.search).forEach((v, k) => {
+    // The server refuses NUL (PostgreSQL text cannot hold it), and the whole batch with it.
+    if (v && FIELDS.test(k) && !v.includes('\0')) {
+      meta[k] = v;
+      // The first click id of the URL is the one remembered.
+      if (k[0] != 'u') click ||= [k, v, now + REMEMBER_MS, sid];
+    }
+  });
   if (prev && prev[2] > now && prev[3] !== sid) meta['prev_' + prev[0]] = prev[1];
-  const k = CLICK_IDS.find((c) => meta[c]);
-  if (k) save(KEY, [k, meta[k], now + REMEMBER_MS, sid]);
-  t._m(meta);
+  if (click) save(KEY, click);
 };

@@ -20,16 +20,15 @@ export interface HoverIntentOptions {
  */
 /* @__NO_SIDE_EFFECTS__ */
 export const hoverIntent =
-  (options: HoverIntentOptions = {}): Collector =>
+  (options?: HoverIntentOptions): Collector =>
   (t) => {
-    const selector = options.selector || INTENT;
-    const dwell = options.dwell ?? 300;
+    const dwell = options?.dwell ?? 300;
     // Elements are few and live as long as the page; a Map keeps this simple.
     const first = oncePerPage<Element>();
     let target: Element | null | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const over = (e: Event) => {
-      const x = (e.target as Element).closest?.(selector);
+      const x = (e.target as Element).closest?.(options?.selector || INTENT);
       if (x === target) return;
       clearTimeout(timer);
       target = x;

@@ -4,8 +4,9 @@ import type { Collector } from '../tracker/types.js';
 
 /**
  * Pageviews: the first view, then one per distinct URL change in an SPA (history.pushState /
- * replaceState, back/forward, hash changes). The first view waits a microtask so that calls made in
- * the same task (the stub queue's consent, for one) apply to it.
+ * replaceState, back/forward, hash changes). A hash change fires popstate too (before hashchange),
+ * so popstate covers both. The first view waits a microtask so that calls made in the same task
+ * (the stub queue's consent, for one) apply to it.
  */
 /* @__NO_SIDE_EFFECTS__ */
 export const pageview = (): Collector => (t) => {
@@ -22,5 +23,5 @@ export const pageview = (): Collector => (t) => {
     return () => (h[k] = orig);
   };
   queueMicrotask(check);
-  return all([wrap('pushState'), wrap('replaceState'), on(window, 'popstate', check), on(window, 'hashchange', check)]);
+  return all([wrap('pushState'), wrap('replaceState'), on(window, 'popstate', check)]);
 };

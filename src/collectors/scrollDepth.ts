@@ -15,15 +15,14 @@ export interface ScrollDepthOptions {
  */
 /* @__NO_SIDE_EFFECTS__ */
 export const scrollDepth =
-  (options: ScrollDepthOptions = {}): Collector =>
+  (options?: ScrollDepthOptions): Collector =>
   (t) => {
-    const marks = options.marks || [25, 50, 75, 90];
     const first = oncePerPage<number>();
     let frame = 0;
     const measure = () => {
       frame = 0;
       const depth = ((scrollY + innerHeight) / document.documentElement.scrollHeight) * 100;
-      for (const m of marks) depth >= m && first(m) && t.track(CATEGORY.scroll, 'depth', undefined, m);
+      for (const m of options?.marks || [25, 50, 75, 90]) depth >= m && first(m) && t.track(CATEGORY.scroll, 'depth', undefined, m);
     };
     return all([on(window, 'scroll', () => (frame ||= requestAnimationFrame(measure)), { passive: true }), () => cancelAnimationFrame(frame)]);
   };

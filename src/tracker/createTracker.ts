@@ -6,7 +6,9 @@ import {
   MAX_META_BYTES,
   MAX_REFERRER,
   MAX_URL,
+  PATH_CALL,
   PATH_SYNC,
+  type CallEventBody,
   type WireEvent,
 } from '../wire.js';
 import { backoff, retryAfter } from './backoff.js';
@@ -27,13 +29,10 @@ import type { Context, Meta, Tracker, TrackerOptions } from './types.js';
  */
 /* @__NO_SIDE_EFFECTS__ */
 export function createTracker(o: TrackerOptions): Tracker {
-  const url = (o.endpoint || '') + PATH_SYNC;
+  const base = o.endpoint || '';
+  const delay = o.delay ?? 1000;
   // The page load is activity: start (or keep) the session now, so collectors can see its id.
   let first = touch(Date.now())[1];
-  // Meta for the next event only (the landing page's click ids).
-  let pending: Meta = {};
-  let fpSid: string | undefined;
-  let lastSid: string | undefined;
   let attempt = 0;
   let notBefore = 0;
   let chain: Promise<unknown> = Promise.resolve();
@@ -46,30 +45,33 @@ export function createTracker(o: TrackerOptions): Tracker {
   };
 
   /**
-   * Sends what waits, batch after batch, until the outbox is empty, a send fails or the browser is
-   * offline. `hidden`: the page is going away, so sendBeacon (synchronously), in bodies under the
-   * shared budget; a refused beacon leaves the rest in the outbox for the next page. A server in
-   * backoff or an offline browser gets nothing, not even a beacon, which would be lost.
+   * Sends what waits, batch after batch (a call alone, to its own endpoint), until the outbox is
+   * empty, a send fails or the browser is offline. `hidden`: the page is going away, so sendBeacon
+   * (synchronously), in bodies under the shared budget; a refused beacon leaves the rest in the
+   * outbox for the next page. A server in backoff or an offline browser gets nothing, not even a
+   * beacon, which would be lost.
    */
   const send = async (hidden?: unknown): Promise<void> => {
     timer = clearTimeout(timer) as undefined;
     // In backoff: come back when it ends (a timer may fire a little early).
     if (Date.now() < notBefore) return void later(notBefore - Date.now());
-    for (let b; navigator.onLine && (b = claim(Date.now())).length; ) {
+    for (let b; navigator.onLine && (b = claim(Date.now()))[0]; ) {
+      const call = (b[0][1] as CallEventBody).phone_number;
+      const to = base + (call ? PATH_CALL : PATH_SYNC);
+      const body = JSON.stringify(call ? b[0][1] : b.map((x) => x[1]));
       if (hidden) {
-        const ok = beacon(url, b);
-        settle(b, !ok);
-        if (!ok) return;
+        if (!beacon(to, body)) return settle(b, 0);
+        settle(b);
       } else {
         try {
-          const r = await post(url, b);
+          const r = await post(to, body);
           if (r.status === 429 || r.status > 499) throw r;
           // Any other refusal would be refused again: drop it rather than retry forever.
-          if (DEBUG && !r.ok) warn('dropped', b.length, 'events:', r.status);
+          if (DEBUG && !r.ok) warn('dropped', b.length, call ? 'call:' : 'events:', r.status);
           settle(b);
           attempt = 0;
         } catch (r) {
-          settle(b, true);
+          settle(b, 0);
           const now = Date.now();
           notBefore = now + Math.max(backoff(attempt++), retryAfter((r as Response).headers?.get('Retry-After')));
           DEBUG && warn('retry in', notBefore - now, 'ms:', r);
@@ -86,19 +88,13 @@ export function createTracker(o: TrackerOptions): Tracker {
   const track = (ec: string, ea: string, el?: string, ev?: number, meta?: Meta) => {
     const now = Date.now();
     const [s, fresh] = touch(now);
-    let m: Meta = { ...pending, ...meta };
-    pending = {};
+    let m: Meta = { ...t._m, ...meta };
+    t._m = {};
     // The server refuses meta over 4 KiB, and the whole batch with it; keep room for the fingerprint.
     if (bytes(m) > MAX_META_BYTES - 200) {
       DEBUG && warn('meta too large:', m);
       m = {};
     }
-    // The session learns the fingerprint once.
-    if (t._f && fpSid !== s.id) {
-      m.fp = t._f;
-      fpSid = s.id;
-    }
-    lastSid = s.id;
     const e: WireEvent = {
       s: o.site,
       u: cut(location.href, MAX_URL),
@@ -115,15 +111,17 @@ export function createTracker(o: TrackerOptions): Tracker {
     if ((fresh || first) && document.referrer) e.r = cut(document.referrer, MAX_REFERRER);
     if (Object.keys(m).length) e.meta = m;
     first = false;
-    add(e, o.maxOutbox || 500) < (o.batchSize || 10) ? timer || later(o.delay ?? 1000) : flush();
+    // The fingerprint collector adds meta.fp, once per session.
+    t._e?.(e);
+    add(e.i!, e, o.maxOutbox || 500) < (o.batchSize || 10) ? timer || later(delay) : flush();
   };
 
-  // Page hidden (tab switch, navigation, close): the session learns the fingerprint if no event
-  // carried it yet, and everything waiting goes out by beacon. (Visibility changes the other way
-  // too, coming back to the tab: an early send by beacon then does no harm, and skipping the check
-  // saves bytes.)
+  // Page hidden (tab switch, navigation, close): the fingerprint collector may add an event (the
+  // session must learn the fingerprint), then everything waiting goes out by beacon. (Visibility
+  // changes the other way too, coming back to the tab: an early send by beacon then does no harm,
+  // and skipping the check saves bytes.)
   const hide = () => {
-    if (t._f && fpSid !== lastSid) track('session', 'fingerprint');
+    t._e?.();
     send(1);
   };
 
@@ -132,17 +130,16 @@ export function createTracker(o: TrackerOptions): Tracker {
     conversion: (name, value) => track(CATEGORY.conversion, name, undefined, value),
     consent: (state) => {
       t._c = state === 'granted';
-      t._u();
+      t._l.forEach((fn) => fn());
     },
     flush,
     destroy: () => {
       clearTimeout(timer);
       offs.forEach((off) => off?.());
     },
-    _o: o,
-    _m: (meta) => Object.assign(pending, meta),
-    _l: new Set(),
-    _u: () => t._l.forEach((fn) => fn()),
+    _s: o.site,
+    _m: {},
+    _l: [],
   };
 
   const offs = [
@@ -159,6 +156,6 @@ export function createTracker(o: TrackerOptions): Tracker {
   // Consent only once stated: an unstated consent is not a refusal.
   o.consent && t.consent(o.consent);
   // Send what earlier pages (or a tab that closed mid-send) left in the outbox.
-  later(o.delay ?? 1000);
+  later(delay);
   return t;
 }

@@ -11,17 +11,23 @@ export interface FingerprintOptions {
   respectSignals?: boolean;
 }
 
-/** Computes the visitor id; the npm and script-tag builds load that code differently. */
+/**
+ * Computes the visitor id (after the page's load event, in idle time) and caches it under FP_KEY;
+ * the npm and script-tag builds load that code differently, and only when needed.
+ */
 export type VisitorIdLoader = () => Promise<string>;
 
-const KEY = 'om_f';
-const DAY_MS = 24 * 3600 * 1000;
+/** The cached id: [visitor id, expiry (epoch ms)]. */
+export const FP_KEY = 'om_f';
+export const FP_CACHE_MS = 24 * 3600 * 1000;
 
 /**
  * The fingerprint collector, given a loader. Only after consent and without a privacy signal: the
- * id cached for a day, or else the loader after the page's load event (the loader computes in idle
- * time, never on the load path). The tracker puts the id in `meta.fp` of the session's next event
- * (or a `session/fingerprint` event at page hide). Withdrawn consent forgets it.
+ * id cached for a day, or else the loader, whose code (waiting for load and idle time, computing,
+ * caching) arrives only then, so it costs the script tag nothing. The id goes in `meta.fp` of the
+ * session's next event, once per session, or, when the page is hidden and no event carried it yet,
+ * in a `session/fingerprint` event: attribution and call matching need the session to know it.
+ * Withdrawn consent forgets it.
  */
 /* @__NO_SIDE_EFFECTS__ */
 export const fingerprintWith =
@@ -29,31 +35,27 @@ export const fingerprintWith =
   (t) => {
     const learn = (v: string) => {
       t._f = v;
-      t._u();
+      t._l.forEach((fn) => fn());
     };
-    const compute = () =>
-      loadVisitorId().then(
-        (v) => {
-          save(KEY, [v, Date.now() + DAY_MS]);
-          learn(v);
-        },
-        DEBUG ? (e) => console.warn('[opsmantik] fingerprint', e) : () => {},
-      );
     const check = () => {
       if (t._c === false) {
         // Withdrawn (or refused) consent also forgets the cached id.
-        save(KEY, (t._f = ''));
+        save(FP_KEY, (t._f = ''));
       } else if (t._c && t._f == null && !(respectSignals && privacySignal())) {
         // '' until learned: started, not known yet.
         t._f = '';
-        // [visitor id, expiry]
-        const cached = load<[string, number]>(KEY);
+        const cached = load<[id: string, expires: number]>(FP_KEY);
         if (cached && cached[1] > Date.now()) learn(cached[0]);
-        else if (document.readyState === 'complete') compute();
-        // (The load event fires once: no need to remove the listener.)
-        else addEventListener('load', compute);
+        else loadVisitorId().then(learn, DEBUG ? (e) => console.warn('[opsmantik] fingerprint', e) : () => {});
       }
     };
-    t._l.add(check);
+    // The session that last learned the fingerprint. (At page hide, an event is needed only when none
+    // of this page carried it: every new session starts with an event, which carries it.)
+    let told: string | undefined;
+    t._e = (e) =>
+      e
+        ? t._f && told !== e.sid && ((e.meta = { ...e.meta, fp: t._f }), (told = e.sid))
+        : t._f && !told && t.track('session', 'fingerprint');
+    t._l.push(check);
     check();
-    };
+  };

@@ -1,17 +1,22 @@
-import { MAX_BATCH, monthOf, type WireEvent } from '../wire.js';
+import { MAX_BATCH, monthOf, type CallEventBody, type WireEvent } from '../wire.js';
 import { bytes } from './lib/bytes.js';
+import { IDLE_MS, SESSION_KEY, type Session } from './session.js';
 import { keys, load, remove, save } from './storage.js';
 
 /**
- * The persistent outbox: every event is written here first and leaves only once the server took it
- * (or refused it for good). One localStorage key per event, so tabs never overwrite each other's
- * events (a shared array would lose one tab's additions whenever two tabs write it at once: each
- * browser process sees other tabs' writes a moment late). The value is [claimed until (epoch ms),
- * event]: a tab claims an entry for a lease before sending it, and other tabs skip claimed entries
- * until the lease runs out. Two tabs can still both claim an entry in the moment before one sees the
- * other's claim; the server's (sid, i) check stores such an event once.
+ * The persistent outbox: every event and every call is written here first and leaves only once the
+ * server took it (or refused it for good). One localStorage key per item, so tabs never overwrite
+ * each other's (a shared array would lose one tab's additions whenever two tabs write it at once:
+ * each browser process sees other tabs' writes a moment late). The value is [claimed until (epoch
+ * ms), item]: a tab claims an entry for a lease before sending it, and other tabs skip claimed
+ * entries until the lease runs out. Two tabs can still both claim an entry in the moment before one
+ * sees the other's claim; the server stores such an event once (its (sid, i) check) and such a call
+ * once (same site, fingerprint, number and call_time).
  */
-export type Entry = [until: number, event: WireEvent];
+export type Item = WireEvent | CallEventBody;
+export type Entry = [until: number, item: Item];
+/** A claimed entry: its key and its item. */
+export type Claimed = [key: string, item: Item];
 
 // Specific enough that a host page's own keys ('om_email') are never taken for entries.
 export const PREFIX = 'om:e:';
@@ -23,47 +28,67 @@ export const LEASE_MS = 30_000;
  */
 export const BODY_BUDGET = 48 * 1024;
 
-const key = (e: WireEvent) => PREFIX + e.i;
-
-
 /**
- * Appends an event and returns the outbox length. When full, the oldest go first, counted in the new
- * event's `meta.dropped`.
+ * Appends an item under `id` (keys sort in the order items were made) and returns the outbox
+ * length. When full, the oldest go first, counted in the new event's `meta.dropped`.
  */
-export const add = (e: WireEvent, max: number): number => {
+export const add = (id: string, x: Item, max: number): number => {
   const all = keys(PREFIX);
-  // push: the new event's key counts, and being the newest it is never among the dropped.
-  const dropped = all.push(key(e)) - max;
+  // push: the new item's key counts, and being the newest it is never among the dropped.
+  const dropped = all.push(PREFIX + id) - max;
   if (dropped > 0) {
     all.splice(0, dropped).forEach(remove);
-    e.meta = { ...e.meta, dropped };
+    (x as WireEvent).meta = { ...(x as WireEvent).meta, dropped };
   }
-  save(key(e), [0, e]);
+  save(PREFIX + id, [0, x]);
   return all.length;
 };
 
 /**
- * Claims unclaimed entries, oldest first: at most MAX_BATCH events and BODY_BUDGET bytes. Skips
- * values that are not [number, event] (nothing of ours), and removes events of a session month older
- * than the previous UTC month: the server refuses them, and the whole batch with them.
+ * Claims what goes next, oldest first: either one call, or up to MAX_BATCH events and BODY_BUDGET
+ * bytes. A call waits until every event before it has left, even one another tab is sending: the
+ * event that tells the server the session's fingerprint must arrive first, or the call could not be
+ * matched. Removes events of a session month older than the previous UTC month (the server refuses
+ * them, and the whole batch with them), and skips values that are not ours.
+ *
+ * Two tabs that start a session at the same moment both write theirs, and the last write wins;
+ * events of the losing one made within the winner's lifetime join the winner here. (An ended
+ * session's events are at least IDLE_MS older than its successor's activity, so none is taken.)
  */
-export const claim = (now: number): WireEvent[] => {
-  let size = 2;
+export const claim = (now: number): Claimed[] => {
+  const list: Claimed[] = [];
+  const s = load<Session>(SESSION_KEY);
   // Day 0 of this month is the last day of the previous one.
   const oldest = monthOf(new Date(now).setUTCDate(0));
-  // Oldest first: event ids start with their time. (An entry another tab just removed loads as 0.)
-  return keys(PREFIX)
-    .map(load<Entry>)
-    .filter(
-      (x) =>
-        (x?.[0] as number) < now &&
-        x![1]?.sm &&
-        (x![1].sm < oldest ? remove(key(x![1])) : (size += bytes(x![1]) + 1) <= BODY_BUDGET),
-    )
-    .slice(0, MAX_BATCH)
-    .map((x) => (save(key(x![1]), [now + LEASE_MS, x![1]]), x![1]));
+  let size = 2;
+  // An event is before: taken, or being sent by another tab.
+  let before = 0;
+  for (const k of keys(PREFIX)) {
+    // (An entry another tab just removed loads as 0.)
+    const v = load<Entry>(k);
+    const x = v?.[1] as (WireEvent & Partial<CallEventBody>) | undefined;
+    if (x?.phone_number) {
+      // A call: alone, and only when nothing is before it.
+      if (!before && v![0] < now) list.push([k, x]);
+      break;
+    }
+    if (!x?.sm) continue;
+    // (For the stored session's own events this writes what is there already.)
+    if (s && x.t! > s.t - IDLE_MS) (x.sid = s.id), (x.sm = s.m);
+    if (x.sm < oldest) remove(k);
+    else {
+      before = 1;
+      // Unclaimed (claimed ones are being sent by another tab), within the batch's limits.
+      if (v![0] < now && ((size += bytes(x) + 1) > BODY_BUDGET || list.push([k, x]) == MAX_BATCH)) break;
+    }
+  }
+  settle(list, now + LEASE_MS);
+  return list;
 };
 
-/** Removes sent (or refused) events; with `retry`, releases their claim instead. */
-export const settle = (list: WireEvent[], retry?: unknown): void =>
-  list.forEach((e) => (retry ? save(key(e), [0, e]) : remove(key(e))));
+/**
+ * Claims entries until the time `until` (0 releases them for the next send); without `until`,
+ * removes them (sent, or refused for good).
+ */
+export const settle = (list: Claimed[], until?: number): void =>
+  list.forEach(([k, x]) => (until == null ? remove(k) : save(k, [until, x])));

@@ -28,7 +28,7 @@ export const save = (key: string, value: unknown): void => {
 
 export const remove = (key: string): void => {
   delete mem[key];
-  attempt(() => localStorage.removeItem(key));
+  attempt(() => delete localStorage[key]);
 };
 
 /** Keys starting with `prefix`, sorted. */

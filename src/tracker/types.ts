@@ -1,3 +1,5 @@
+import type { WireEvent } from '../wire.js';
+
 export type Meta = Record<string, unknown>;
 export type ConsentState = 'granted' | 'denied';
 
@@ -38,18 +40,21 @@ export interface Tracker {
  * minified builds: they are not part of the public API.
  */
 export interface Context extends Tracker {
-  /** @internal the options the tracker was created with */
-  _o: TrackerOptions;
-  /** @internal adds meta to the next event */
-  _m(meta: Meta): void;
+  /** @internal meta for the next event only (the landing page's click ids): collectors add to it */
+  _m: Meta;
   /** @internal consent: true granted, false refused or withdrawn, undefined not stated yet */
   _c?: boolean;
   /** @internal the visitor fingerprint once learned ('' when forgotten); the session's next event carries it */
   _f?: string;
+  /** @internal the site's public id */
+  _s: string;
+  /**
+   * @internal set by the fingerprint collector: called with every new event before it is stored (to
+   * add `meta.fp`), and without one when the page is hidden (to add an event that carries it)
+   */
+  _e?: (event?: WireEvent) => void;
   /** @internal called whenever `_c` or `_f` changes; they live as long as the tracker */
-  _l: Set<() => void>;
-  /** @internal tells the `_l` listeners that something changed */
-  _u(): void;
+  _l: (() => void)[];
 }
 
 /** A collector installs its listeners and returns the function that removes them (if it added any). */

@@ -105,13 +105,20 @@ describeWithChromium(describe)('script tag in Chromium', () => {
     const callAt = sink.received.findIndex((r) => r.path === '/api/call-event');
     const carrierAt = sink.received.findIndex((r) => r.path === '/api/sync' && (r.body as { i?: string }[]).some((e) => e.i === carrier.i));
     expect(carrierAt).toBeLessThan(callAt);
-    expect(sink.calls()[0]).toEqual({ site_id: 'test_site', phone_number: '+15551234567', fingerprint: fp });
+    expect(sink.calls()[0]).toEqual({ site_id: 'test_site', phone_number: '+15551234567', fingerprint: fp, call_time: expect.any(String) });
+    // call_time is the click's time on this clock, so a late retry still matches the events before it.
+    const clickEvent = sink.events().find((e) => e.ec === 'conversion' && e.ea === 'phone_click')!;
+    expect(Date.parse((sink.calls()[0] as { call_time: string }).call_time) - clickEvent.t!).toBeGreaterThanOrEqual(0);
+    expect(Date.parse((sink.calls()[0] as { call_time: string }).call_time) - clickEvent.t!).toBeLessThan(1000);
     expect(sink.events().filter((e) => e.ec === 'conversion' && e.ea === 'phone_click')).toHaveLength(1);
     expect(sink.events().filter((e) => e.ec === 'interaction' && e.el === 'tel:+15551234567')).toHaveLength(1);
 
     // SPA navigation.
     await page.click('#nav');
     await sink.until(() => sink.events().some((e) => e.ec === 'pageview' && e.u.endsWith('/pricing')), 30_000, 'the SPA pageview');
+    // A hash change is a navigation too (the browser fires popstate for it).
+    await page.evaluate(() => (location.hash = '#faq'));
+    await sink.until(() => sink.events().some((e) => e.ec === 'pageview' && e.u.endsWith('/pricing#faq')), 30_000, 'the hash pageview');
 
     // Offline: events wait in the outbox; back online, they go.
     await context.setOffline(true);
@@ -151,6 +158,38 @@ describeWithChromium(describe)('script tag in Chromium', () => {
     await sink.until(has('pageview', 'view'), 30_000, 'the pageview after two refusals');
     expect(sink.received.filter((r) => r.path === '/api/sync').map((r) => r.status).slice(0, 3)).toEqual([503, 429, 200]);
     await page.close();
+    expectExactlyOnce(sink);
+  });
+
+  it('retries a call-event answered 503, and the page closed offline after a tel: click sends its call on the next visit', async () => {
+    sink.fail(1, 503, undefined, '/api/call-event');
+    const page = await context.newPage();
+    await page.goto(`${sink.url}/page.html`);
+    await sink.until(has('pageview', 'view'), 30_000, 'the pageview');
+    await page.evaluate(() => (window as any).opsmantik('consent', 'granted'));
+    await page.waitForFunction(() => JSON.parse(localStorage.getItem('om_f') || 'null')?.[0], undefined, { timeout: 30_000 });
+    await page.click('#call');
+    await sink.until(() => sink.calls().length === 1, 30_000, 'the call after a 503');
+    const attempts = sink.received.filter((r) => r.path === '/api/call-event');
+    expect(attempts.map((r) => r.status)).toEqual([503, 200]);
+    expect(attempts[1]!.body).toEqual(attempts[0]!.body);
+
+    // Offline: the tel: click's call waits in the outbox, and the page is closed.
+    await context.setOffline(true);
+    // (A second trusted click on a tel: link never reaches headless Chromium's page while the first
+    // one's external-protocol launch is pending, so this one is dispatched in the page.)
+    await page.evaluate(() => document.getElementById('call')!.click());
+    await page.waitForFunction(() =>
+      Object.keys(localStorage).some((k) => k.startsWith('om:e:') && JSON.parse(localStorage.getItem(k)!)[1].phone_number),
+    );
+    await page.close();
+    await context.setOffline(false);
+    expect(sink.calls()).toHaveLength(1);
+    const next = await context.newPage();
+    await next.goto(`${sink.url}/page.html`);
+    await sink.until(() => sink.calls().length === 2, 30_000, 'the call kept from the closed page');
+    expect(sink.events().filter((e) => e.ea === 'phone_click')).toHaveLength(2);
+    await next.close();
     expectExactlyOnce(sink);
   });
 

@@ -9,8 +9,8 @@ import type { Browser } from 'playwright-core';
 import { backends } from '../support/db.js';
 import { launchBrowser, newVisitor } from './support/browser.js';
 import { startDemoServer, type DemoServer } from './support/server.js';
-import { eventsOf, eventually, isFingerprintNote, sessionsWhere, summary, visitorEvents, type EventRow } from './support/expect-db.js';
-import { WAYS, checkPages, grantConsent, restOnPhone, scrollToBottom, secondRoute, submitForm, trackerReady } from './support/ways.js';
+import { callsMatching, eventsOf, eventually, isFingerprintNote, sessionsWhere, summary, visitorEvents, type EventRow } from './support/expect-db.js';
+import { PHONE, WAYS, callPhone, checkPages, grantConsent, restOnPhone, scrollToBottom, secondRoute, submitForm, trackerReady } from './support/ways.js';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -56,6 +56,38 @@ describe.each(backends)('on %s', (kind) => {
   });
   afterAll(async () => {
     await server?.close();
+  });
+
+  it('delivers a call through a failing call endpoint and a lost answer: one call, matched (script tag)', async () => {
+    const context = await newVisitor(browser);
+    const mark = `call-${randomUUID().slice(0, 8)}`;
+    const page = await context.newPage();
+    await page.goto(`${server.url}${WAYS[0].path}?gclid=${mark}`);
+    await trackerReady(page);
+    await grantConsent(page);
+    await page.waitForFunction(() => JSON.parse(localStorage.getItem('om_f') || 'null')?.[0], undefined, { timeout: 30_000 });
+    const refusedBefore = server.refused;
+    // The first attempt is refused, the second stored with its answer lost; the third is a repeat.
+    server.failing = /^\/api\/call-event$/;
+    server.loseOn = /^\/api\/call-event$/;
+    try {
+      await callPhone(page);
+      await eventually(async () => server.refused - refusedBefore, (n) => n >= 1, 15_000, 'a refused call');
+      server.failing = undefined;
+      server.loseResponses = 1;
+      const [session] = await eventually(() => sessionsWhere(server.db, 'gclid = $1', [mark]), (r) => r.length > 0, 15_000, 'the session');
+      await eventually(async () => server.log.filter((e) => e.path === '/api/call-event' && e.status === 200).length, (n) => n >= 2, 30_000, 'the stored call and its repeat');
+      const calls = await callsMatching(server.db, session!.id);
+      expect(calls.map((c) => [c.status, c.phone_number])).toEqual([['matched', PHONE]]);
+      expect((await server.db.query<{ n: number }>('select count(*)::int as n from public.calls'))[0]!.n).toBe(
+        (await server.db.query<{ n: number }>('select count(distinct (matched_fingerprint, call_time))::int as n from public.calls'))[0]!.n,
+      );
+    } finally {
+      server.failing = undefined;
+      server.loseResponses = 0;
+      server.loseOn = /^\/api\/sync$/;
+    }
+    await context.close();
   });
 
   describe.each(WAYS)('$name', (way) => {

@@ -16,7 +16,7 @@ const load = async (url: string) => {
 
 describe('clickIds', () => {
   it('puts click ids and UTM fields of the landing URL in the first event\'s meta', async () => {
-    await load('/landing?gclid=G1&utm_source=google&utm_medium=cpc&utm_campaign=spring&utm_term=plumber&utm_content=ad1&other=x');
+    await load('/landing?gclid=G1&utm_source=google&utm_medium=cpc&utm_campaign=spring&utm_term=plumber&utm_content=ad1&utm_id=42&other=x&utmx=y');
     const [view, next] = events();
     expect(view!.meta).toEqual({
       gclid: 'G1',
@@ -25,6 +25,7 @@ describe('clickIds', () => {
       utm_campaign: 'spring',
       utm_term: 'plumber',
       utm_content: 'ad1',
+      utm_id: '42',
     });
     expect(next).not.toHaveProperty('meta');
   });

@@ -41,7 +41,10 @@ describe('interactions', () => {
       ['interaction', 'click', 'tel:+1%20555-0100'],
       ['conversion', 'phone_click', '+1555-0100'],
     ]);
-    expect(calls()).toEqual([{ site_id: 'site1', phone_number: '+1555-0100', fingerprint: 'fp-123' }]);
+    // call_time is the click's time, so a late retry still matches the events before the click.
+    expect(calls()).toEqual([
+      { site_id: 'site1', phone_number: '+1555-0100', fingerprint: 'fp-123', call_time: '2026-11-20T10:00:00.010Z' },
+    ]);
     expect(sent.find((s) => s.url.endsWith('/api/call-event'))!.url).toBe('https://api.example/api/call-event');
     // The session's events (with meta.fp) reach the server before the call that must match them.
     const callAt = sent.findIndex((s) => s.url.endsWith('/api/call-event'));
@@ -61,14 +64,15 @@ describe('interactions', () => {
       collectors: [interactions(), fingerprintWith(() => new Promise((r) => (finish = r)), true)],
     });
     click(document.getElementById('tel')!);
-    await settle();
+    const clickedAt = new Date().toISOString();
+    await vi.advanceTimersByTimeAsync(5000);
     expect(calls()).toEqual([]);
     t.consent('granted'); // the computation starts (the page is loaded)
     await settle();
     expect(calls()).toEqual([]);
     finish('fp-late');
     await settle();
-    expect(calls()).toEqual([{ site_id: 'site1', phone_number: '5550100', fingerprint: 'fp-late' }]);
+    expect(calls()).toEqual([{ site_id: 'site1', phone_number: '5550100', fingerprint: 'fp-late', call_time: clickedAt }]);
     // An event tells the session its fingerprint before the call arrives, or the call stays unmatched.
     const fpAt = sent.findIndex((s) => s.url.endsWith('/api/sync') && JSON.stringify(s.body).includes('"fp":"fp-late"'));
     expect(fpAt).toBeGreaterThanOrEqual(0);

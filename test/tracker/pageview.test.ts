@@ -14,7 +14,7 @@ describe('pageview', () => {
     history.pushState({}, '', '/products'); // same URL: not a new view
     history.replaceState({}, '', '/products?page=2');
     history.pushState({}, '', '/products?page=2#reviews');
-    window.dispatchEvent(new HashChangeEvent('hashchange')); // already counted
+    window.dispatchEvent(new PopStateEvent('popstate')); // already counted
     history.pushState({}, '', '/cart');
     history.back();
     await settle();
@@ -35,8 +35,9 @@ describe('pageview', () => {
     const t = createTracker({ site: 'site1', delay: 0, collectors: [pageview()] });
     await settle();
     location.hash = '#pricing';
-    // happy-dom changes the URL without firing hashchange; a browser fires it.
-    window.dispatchEvent(new HashChangeEvent('hashchange'));
+    // happy-dom changes the URL without firing popstate; a browser fires it (then hashchange),
+    // which is why the collector needs no hashchange listener (the Chromium test checks it).
+    window.dispatchEvent(new PopStateEvent('popstate'));
     await vi.advanceTimersByTimeAsync(10);
     await t.flush();
     expect(views()).toEqual([

@@ -68,3 +68,34 @@ describe('two tabs sharing the outbox', () => {
     b.destroy();
   });
 });
+
+describe('two tabs starting a session at the same moment', () => {
+  it('end up in one session: events of the losing session join the stored one before they leave', async () => {
+    // Tab A starts a session; tab B, restored at the same moment, did not see it and wrote its own.
+    const a = createTracker({ site: 'site1', delay: 1000 });
+    a.track('pageview', 'view');
+    const mine = stored()[0]![1];
+    const theirs = { id: '0b7c6f0e-5a7e-4c55-9d3a-2d5f1f3c9a11', m: mine.sm, t: Date.now() + 3 };
+    localStorage.om_s = JSON.stringify(theirs);
+    a.track('custom', 'after');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(events().map((e) => e.sid)).toEqual([theirs.id, theirs.id]);
+    a.destroy();
+  });
+
+  it('leave an ended session alone: its events keep their own session id', async () => {
+    const a = createTracker({ site: 'site1', delay: 1000 });
+    a.track('custom', 'old');
+    const old = stored()[0]![1].sid;
+    a.destroy();
+    // 31 minutes idle (offline meanwhile, so the event is still waiting): the next page starts a new session.
+    vi.setSystemTime(Date.now() + 31 * 60_000);
+    const b = createTracker({ site: 'site1', delay: 1000 });
+    b.track('custom', 'new');
+    await vi.advanceTimersByTimeAsync(1000);
+    const bySid = Object.fromEntries(events().map((e) => [e.ea, e.sid]));
+    expect(bySid.old).toBe(old);
+    expect(bySid.new).not.toBe(old);
+    b.destroy();
+  });
+});

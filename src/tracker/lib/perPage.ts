@@ -1,8 +1,8 @@
 /**
- * "Once per page" for keys (elements, milestones): true the first time for `key` on this URL, so
+ * "Once per page" for keys (elements, milestones): truthy the first time for `key` on this URL, so
  * an SPA navigation starts afresh.
  */
-export const oncePerPage = <K extends object | number>(): ((key: K) => boolean) => {
+export const oncePerPage = <K extends object | number>(): ((key: K) => unknown) => {
   const seen = new Map<K, string>();
-  return (key) => seen.get(key) !== location.href && !!seen.set(key, location.href);
+  return (key) => seen.get(key) !== location.href && seen.set(key, location.href);
 };
