@@ -111,7 +111,7 @@ export function createTracker(o: TrackerOptions): Tracker {
     if ((fresh || first) && document.referrer) e.r = cut(document.referrer, MAX_REFERRER);
     if (Object.keys(m).length) e.meta = m;
     first = false;
-    // The fingerprint collector adds meta.fp, once per session.
+    // The fingerprint collector adds meta.fp, once per session and page.
     t._e?.(e);
     add(e.i!, e, o.maxOutbox || 500) < (o.batchSize || 10) ? timer || later(delay) : flush();
   };

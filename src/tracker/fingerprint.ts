@@ -12,20 +12,20 @@ export interface FingerprintOptions {
 }
 
 /**
- * Computes the visitor id (after the page's load event, in idle time) and caches it under FP_KEY;
- * the npm and script-tag builds load that code differently, and only when needed.
+ * Computes the visitor id (after the page's load event, in idle time) and caches it under FP_KEY
+ * for a day (src/fingerprint-chunk.ts); the npm and script-tag builds load that code differently,
+ * and only when needed.
  */
 export type VisitorIdLoader = () => Promise<string>;
 
-/** The cached id: [visitor id, expiry (epoch ms)]. */
+/** The cached id: [visitor id, expiry (epoch ms)]. The fingerprint chunk writes it (its test checks the key). */
 export const FP_KEY = 'om_f';
-export const FP_CACHE_MS = 24 * 3600 * 1000;
 
 /**
  * The fingerprint collector, given a loader. Only after consent and without a privacy signal: the
  * id cached for a day, or else the loader, whose code (waiting for load and idle time, computing,
  * caching) arrives only then, so it costs the script tag nothing. The id goes in `meta.fp` of the
- * session's next event, once per session, or, when the page is hidden and no event carried it yet,
+ * session's next event, once per session and page, or, when the page is hidden and no event carried it yet,
  * in a `session/fingerprint` event: attribution and call matching need the session to know it.
  * Withdrawn consent forgets it.
  */

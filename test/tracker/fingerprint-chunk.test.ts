@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { FP_KEY } from '../../src/tracker/fingerprint.js';
 import { useTrackerEnv } from './support.js';
 
 // FingerprintJS itself is not run here (the Chromium tests run it): what the chunk adds around it is.
@@ -26,11 +27,11 @@ describe('fingerprint chunk', () => {
     expect(load).toHaveBeenCalledWith({ monitoring: false });
   });
 
-  it('caches the id for a day as [id, expiry]', async () => {
+  it('caches the id for a day as [id, expiry], under the key the tracker reads', async () => {
     await vi.advanceTimersByTimeAsync(0);
     const id = visitorId();
     await vi.advanceTimersByTimeAsync(0);
     expect(await id).toBe('fp-computed');
-    expect(JSON.parse(localStorage.getItem('om_f')!)).toEqual(['fp-computed', Date.now() + 24 * 3600_000]);
+    expect(JSON.parse(localStorage.getItem(FP_KEY)!)).toEqual(['fp-computed', Date.now() + 24 * 3600_000]);
   });
 });
