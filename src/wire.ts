@@ -125,6 +125,8 @@ const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 // NUL cannot be stored in PostgreSQL text or jsonb; refuse it instead of failing in storage.
 const NO_NUL = /^[^\u0000]*$/;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+// Strings JSON can carry (`"\ud800"`) but PostgreSQL's jsonb cannot: lone UTF-16 surrogates.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const text = (max: number) =>
   v.pipe(v.string(), v.maxLength(max), v.regex(NO_NUL, 'must not contain NUL characters'));
@@ -139,7 +141,13 @@ export const wireEventSchema = v.strictObject({
   ea: required(MAX_ACTION),
   el: v.optional(text(MAX_LABEL)),
   ev: v.optional(v.pipe(v.number(), v.finite())),
-  meta: v.optional(v.record(v.string(), v.unknown())),
+  // v.record alone would take an array (and turn it into an object).
+  meta: v.optional(
+    v.pipe(
+      v.custom<Record<string, unknown>>((m) => !Array.isArray(m), 'must be an object, not an array'),
+      v.record(v.string(), v.unknown()),
+    ),
+  ),
   r: v.optional(text(MAX_REFERRER)),
   i: v.optional(required(MAX_CLIENT_ID)),
   t: v.optional(v.pipe(v.number(), v.finite())),
@@ -162,14 +170,22 @@ function issueMessage(issues: readonly v.BaseIssue<unknown>[], prefix: string): 
   return `${prefix}${path ? `${path}: ` : ''}${issue.message}`;
 }
 
-/** Walks a JSON value and reports keys that could pollute prototypes, or NUL characters in strings. */
+/**
+ * Walks a raw parsed JSON value (before schema validation, which would drop a `__proto__` key
+ * silently instead of refusing it) and reports keys that could pollute prototypes, and NUL
+ * characters or lone surrogates in strings and keys, which PostgreSQL cannot store.
+ */
 function unsafeContent(value: unknown, depth = 0): string | undefined {
   if (depth > 8) return 'nested too deeply';
-  if (typeof value === 'string') return value.includes('\u0000') ? 'contains a NUL character' : undefined;
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) return 'contains a NUL character';
+    return LONE_SURROGATE.test(value) ? 'contains an unpaired UTF-16 surrogate' : undefined;
+  }
   if (value === null || typeof value !== 'object') return undefined;
   for (const key of Object.keys(value)) {
     if (FORBIDDEN_KEYS.has(key)) return `key "${key}" is not allowed`;
     if (key.includes('\u0000')) return 'a key contains a NUL character';
+    if (LONE_SURROGATE.test(key)) return 'a key contains an unpaired UTF-16 surrogate';
     const bad = unsafeContent((value as Record<string, unknown>)[key], depth + 1);
     if (bad) return bad;
   }
@@ -189,11 +205,11 @@ export function parseSyncBody(body: unknown): Parsed<WireEvent[]> {
   const out: WireEvent[] = [];
   for (let n = 0; n < list.length; n++) {
     const at = Array.isArray(body) ? `event ${n}: ` : '';
+    const unsafe = unsafeContent(list[n]);
+    if (unsafe) return fail('invalid_body', `${at}the body ${unsafe}.`);
     const result = v.safeParse(wireEventSchema, list[n]);
     if (!result.success) return fail('invalid_body', issueMessage(result.issues, at));
     const event = result.output as WireEvent;
-    const unsafe = unsafeContent(event.meta);
-    if (unsafe) return fail('invalid_body', `${at}meta ${unsafe}.`);
     if (event.meta && new TextEncoder().encode(JSON.stringify(event.meta)).length > MAX_META_BYTES) {
       return fail('meta_too_large', `${at}meta is larger than ${MAX_META_BYTES} bytes when serialised.`);
     }
@@ -209,24 +225,4 @@ export function parseCallBody(body: unknown): Parsed<CallEventBody> {
   const result = v.safeParse(callEventSchema, body);
   if (!result.success) return fail('invalid_body', issueMessage(result.issues, ''));
   return { ok: true, value: result.output as CallEventBody };
-}
-
-/**
- * Added by the server engineer (additive): problems in a raw parsed /api/sync or /api/call-event
- * body that schema validation cannot report, because valibot's object and record schemas drop
- * `__proto__`/`constructor`/`prototype` keys silently and `v.record` accepts arrays. The server
- * runs this before parseSyncBody/parseCallBody so such bodies are a 400, not silently trimmed.
- */
-export function rawBodyProblem(body: unknown): string | undefined {
-  const items = Array.isArray(body) ? body : [body];
-  for (let n = 0; n < items.length; n++) {
-    const item = items[n];
-    const at = Array.isArray(body) ? `event ${n}: ` : '';
-    if (item !== null && typeof item === 'object' && Array.isArray((item as { meta?: unknown }).meta)) {
-      return `${at}meta must be an object, not an array.`;
-    }
-    const unsafe = unsafeContent(item);
-    if (unsafe) return `${at}the body ${unsafe}.`;
-  }
-  return undefined;
 }

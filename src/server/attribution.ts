@@ -30,7 +30,7 @@ const MAX_CLICK_ID = 512;
  * A usable click id, or undefined. Click ids are URL-decoded from `u`, after the body's own NUL check,
  * so `?gclid=a%00b` arrives here with a NUL that PostgreSQL text cannot hold: such a value is no click id.
  */
-function clean(value: unknown): string | undefined {
+export function cleanClickId(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 && value.length <= MAX_CLICK_ID && !value.includes('\u0000')
     ? value
     : undefined;
@@ -49,7 +49,7 @@ export function clickIdsOf(url: string, meta: Record<string, unknown> | undefine
     query = undefined;
   }
   for (const key of CLICK_ID_KEYS) {
-    const value = clean(query?.get(key)) ?? clean(meta?.[key]);
+    const value = cleanClickId(query?.get(key)) ?? cleanClickId(meta?.[key]);
     if (value) out[key] = value;
   }
   return out;
@@ -59,7 +59,7 @@ export function clickIdsOf(url: string, meta: Record<string, unknown> | undefine
 export function earlierClickIdsOf(meta: Record<string, unknown> | undefined): ClickIds {
   const out: ClickIds = {};
   for (const key of CLICK_ID_KEYS) {
-    const value = clean(meta?.[`prev_${key}`]);
+    const value = cleanClickId(meta?.[`prev_${key}`]);
     if (value) out[key] = value;
   }
   return out;

@@ -4,12 +4,11 @@
  * the handler answers on the site's own origin it keeps the click id in an HttpOnly cookie set
  * by the server, which ITP does not shorten. Later sessions use it for attribution.
  */
-import { CLICK_ID_KEYS, type ClickIdKey, type ClickIds } from './attribution.js';
+import { CLICK_ID_KEYS, cleanClickId, type ClickIdKey, type ClickIds } from './attribution.js';
 
 export const CLICK_COOKIE = 'om_click';
 /** Google Ads' click-through conversion window. */
-export const CLICK_COOKIE_MAX_AGE_S = 90 * 24 * 3600;
-const MAX_VALUE = 512;
+const CLICK_COOKIE_MAX_AGE_S = 90 * 24 * 3600;
 
 /** `Set-Cookie` value remembering the first click id of `ids` (gclid before gbraid before wbraid). */
 export function clickIdCookie(ids: ClickIds): string | undefined {
@@ -33,8 +32,9 @@ export function readClickIdCookie(cookieHeader: string | null): ClickIds {
     }
     const colon = decoded.indexOf(':');
     const key = decoded.slice(0, colon) as ClickIdKey;
-    const value = decoded.slice(colon + 1);
-    if (colon > 0 && CLICK_ID_KEYS.includes(key) && value.length > 0 && value.length <= MAX_VALUE && !value.includes('\u0000')) {
+    // The same rules as a click id from a URL or meta.
+    const value = cleanClickId(decoded.slice(colon + 1));
+    if (colon > 0 && CLICK_ID_KEYS.includes(key) && value) {
       return { [key]: value };
     }
     return {};

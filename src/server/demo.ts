@@ -6,7 +6,7 @@ import type { Queryable } from './db/types.js';
 import { createSite, type CreatedSite } from './sites.js';
 
 export const DEMO_SITE = 'demo';
-export const DEMO_OWNER = 'demo@opsmantik.invalid';
+const DEMO_OWNER = 'demo@opsmantik.invalid';
 
 export function demoOrigins(port: number, extra: readonly string[] = []): string[] {
   return [`http://localhost:${port}`, `http://127.0.0.1:${port}`, ...extra];

@@ -3,7 +3,7 @@
  * session, insert its events in one statement (a repeated `(sid, i)` is ignored), recompute its
  * lead score and attribution from everything stored, and commit; all or nothing.
  */
-import { CLIENT_TIME_WINDOW_MS, MAX_FINGERPRINT, type WireEvent } from '../wire.js';
+import { CLIENT_TIME_WINDOW_MS, MAX_FINGERPRINT, MAX_REFERRER, type WireEvent } from '../wire.js';
 import type { Db, Queryable } from './db/types.js';
 import {
   attribute,
@@ -49,10 +49,13 @@ interface SessionGroup {
 }
 
 /** Events by session, in the order each session first appears; a repeated `i` within a session kept once. */
+/** The session an event belongs to: site, session id (any case) and month. */
+const sessionKey = (e: WireEvent) => `${e.s}\u0000${e.sid.toLowerCase()}\u0000${e.sm}`;
+
 function groupBySession(events: WireEvent[], siteIds: ReadonlyMap<string, string>): SessionGroup[] {
   const groups = new Map<string, SessionGroup & { ids: Set<string> }>();
   for (const e of events) {
-    const key = `${e.s}\u0000${e.sid.toLowerCase()}\u0000${e.sm}`;
+    const key = sessionKey(e);
     let g = groups.get(key);
     if (!g) {
       g = { key, siteId: siteIds.get(e.s)!, sid: e.sid.toLowerCase(), month: e.sm, events: [], ids: new Set() };
@@ -71,7 +74,7 @@ const str = (v: unknown, max: number): string | undefined =>
   typeof v === 'string' && v.length > 0 && v.length <= max ? v : undefined;
 
 /** Clamps a client time to [now - 7 days, now]; no time means now. */
-export function clampEventTime(t: number | undefined, now: number): number {
+function clampEventTime(t: number | undefined, now: number): number {
   if (t === undefined) return now;
   return Math.min(now, Math.max(now - CLIENT_TIME_WINDOW_MS, t));
 }
@@ -96,8 +99,6 @@ interface SignalRow {
   last_at: string | Date | null;
 }
 
-class SessionOwnedElsewhere extends Error {}
-
 async function writeSession(tx: Queryable, g: SessionGroup, input: IngestInput): Promise<{ score: number; accepted: number; own: ClickIds }> {
   const first = g.events[0]!;
   const own: ClickIds = {};
@@ -109,7 +110,7 @@ async function writeSession(tx: Queryable, g: SessionGroup, input: IngestInput):
     for (const [k, v] of Object.entries(clickIdsOf(e.u, e.meta))) own[k as keyof ClickIds] ??= v;
     for (const [k, v] of Object.entries(earlierClickIdsOf(e.meta))) earlier[k as keyof ClickIds] ??= v;
     fingerprint ??= str(e.meta?.fp, MAX_FINGERPRINT);
-    referrer ??= str(e.r, 2048);
+    referrer ??= str(e.r, MAX_REFERRER);
     if (!utm && e.meta) {
       const found = UTM_KEYS.filter((k) => str(e.meta![k], 512)).map((k) => [k, e.meta![k] as string] as const);
       if (found.length) utm = Object.fromEntries(found);
@@ -150,7 +151,7 @@ async function writeSession(tx: Queryable, g: SessionGroup, input: IngestInput):
   );
   // The session id exists under another site: never mix two sites' rows.
   const session = sessions[0];
-  if (!session) throw new SessionOwnedElsewhere();
+  if (!session) throw new SessionConflictError();
 
   const ownClickId = CLICK_ID_KEYS.some((k) => session[k] !== null);
   // The browser's memory of an earlier click, copied onto the events so that a later conversion
@@ -258,8 +259,7 @@ export class SessionConflictError extends Error {
  */
 export async function ingest(db: Db, input: IngestInput): Promise<IngestResult> {
   const groups = groupBySession(input.events, input.siteIds);
-  const lastKey = groups.find((g) => g.events.includes(input.events[input.events.length - 1]!))?.key
-    ?? groups[groups.length - 1]!.key;
+  const lastKey = sessionKey(input.events[input.events.length - 1]!);
   const ordered = [...groups].sort((a, b) => (a.sid + a.month < b.sid + b.month ? -1 : 1));
 
   const run = () =>
@@ -281,7 +281,6 @@ export async function ingest(db: Db, input: IngestInput): Promise<IngestResult> 
     try {
       return await run();
     } catch (err) {
-      if (err instanceof SessionOwnedElsewhere) throw new SessionConflictError();
       const code = sqlState(err);
       // No partition for the month yet: PostgreSQL cannot create one inside the failing statement,
       // so make it in a statement of its own and try once more.

@@ -57,7 +57,7 @@ const HEARTBEAT_MS = 20_000;
  * `event: change` with the trigger's JSON payload; rows of another site are never forwarded
  * (the channel is per site, and the payload's site_id is checked again).
  */
-export async function liveResponse(hub: LiveHub, siteId: string, signal: AbortSignal, headers: Record<string, string> = {}): Promise<Response> {
+export async function liveResponse(hub: LiveHub, siteId: string, signal: AbortSignal): Promise<Response> {
   const encoder = new TextEncoder();
   let unsubscribe: (() => Promise<void>) | undefined;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -107,7 +107,6 @@ export async function liveResponse(hub: LiveHub, siteId: string, signal: AbortSi
   return new Response(stream, {
     status: 200,
     headers: {
-      ...headers,
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
       'x-accel-buffering': 'no',

@@ -11,8 +11,6 @@ export const jsonLogger: Logger = (entry) => {
   console.log(JSON.stringify({ time: new Date().toISOString(), ...entry }));
 };
 
-export const silentLogger: Logger = () => undefined;
-
 /** Masks what could be a phone number (7+ digits, with separators) or a token. */
 export function scrub(text: string): string {
   return text

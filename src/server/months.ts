@@ -15,10 +15,6 @@ export function monthWindow(now: number): [string, string, string] {
   return [shiftMonth(now, -1), shiftMonth(now, 0), shiftMonth(now, 1)];
 }
 
-export function inMonthWindow(month: string, now: number): boolean {
-  return monthWindow(now).includes(month);
-}
-
 /** `2026-11` -> `2026-11-01`, the value of created_month / session_month. */
 export function monthStart(month: string): string {
   return `${month}-01`;

@@ -26,7 +26,7 @@ export const POINTS = {
   returningAdUser: 25,
 } as const;
 
-export const MAX_SCORE = 100;
+const MAX_SCORE = 100;
 
 // google.com, www.google.co.uk, google.de ... but not mail.google.com or google.evil.com.
 const GOOGLE_SEARCH_HOST = /^(www\.)?google\.(com|[a-z]{2,3}|com?\.[a-z]{2})$/;

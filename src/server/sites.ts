@@ -110,7 +110,7 @@ export interface CreateSiteInput {
 }
 
 /** A public id: short, URL-safe, not guessable enough to matter (it is public anyway). */
-export function newPublicId(): string {
+function newPublicId(): string {
   return `om_${randomToken(9).replace(/[-_]/g, 'x')}`;
 }
 

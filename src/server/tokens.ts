@@ -8,7 +8,7 @@ export async function sha256Hex(value: string): Promise<string> {
 }
 
 /** Compares two equal-length hex digests without an early exit. */
-export function digestsEqual(a: string, b: string): boolean {
+function digestsEqual(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);

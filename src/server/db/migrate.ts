@@ -7,8 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageDir } from '../locate.js';
 import type { Db, Transaction } from './types.js';
 
 /** Any fixed 64-bit key works; this one is "opsmantik" in ASCII, truncated. */
@@ -27,13 +27,11 @@ export interface MigrateOptions {
   dir?: string;
 }
 
-/** The package's sql/ folder, from dist/server/*.js (bundled) or src/server/db/*.ts (source). */
+/** The package's sql/ folder (found like the other package folders; its first migration marks it as ours). */
 export function migrationsDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, '../../sql'), join(here, '../../../sql')];
-  const found = candidates.find((dir) => existsSync(join(dir, '001_auth_shim.sql')));
-  if (!found) throw new Error(`migrations folder not found; looked in ${candidates.join(', ')}`);
-  return found;
+  const dir = packageDir('sql');
+  if (!dir || !existsSync(join(dir, '001_auth_shim.sql'))) throw new Error(`migrations folder not found (looked for sql/001_auth_shim.sql, found ${dir ?? 'no sql/ folder'})`);
+  return dir;
 }
 
 /** The migration files in the order they apply. */
