@@ -8,7 +8,7 @@ import { BENCH, ROOT } from './paths.mjs';
 import { TRACKERS } from './trackers.mjs';
 import { materialise } from './assets.mjs';
 import { startServers } from './server.mjs';
-import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../../scripts/chromium.mjs';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH, LOCAL_ONLY_FLAG } from '../../scripts/chromium.mjs';
 
 export { CHROMIUM_FLAGS };
 
@@ -19,7 +19,7 @@ export async function launch() {
     headless: true,
     args: [
       ...CHROMIUM_FLAGS,
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
+      LOCAL_ONLY_FLAG,
       // navigator.webdriver stays false, as for a visitor: PostHog and Plausible drop events from
       // automated browsers.
       '--disable-blink-features=AutomationControlled',

@@ -3,12 +3,13 @@
  * each sends its pageview, takes consent, and turns the quote form into a `lead_form` conversion.
  * Served as the demo server serves them: examples/ at /, dist/ at /dist/. Needs `npm run build`.
  */
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithChromium, launchChromium } from '../support/chromium.js';
+import { requireBuild } from '../support/build.js';
 import { startSink, type Sink } from '../support/sink.js';
+import { fingerprintReady } from '../e2e/support/ways.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -16,7 +17,7 @@ describeWithChromium(describe)('example pages in Chromium', () => {
   let browser: Browser;
   let sink: Sink;
   beforeAll(async () => {
-    if (!existsSync(`${root}/dist/demo/npm-spa.js`)) throw new Error('dist/ is not built: run `npm run build` first.');
+    requireBuild(['dist/demo/npm-spa.js']);
     browser = await launchChromium();
     sink = await startSink(`${root}/examples`, { '/dist/': `${root}/dist` });
   });
@@ -37,7 +38,7 @@ describeWithChromium(describe)('example pages in Chromium', () => {
     expect(sink.events().find((e) => e.ec === 'pageview')!).toMatchObject({ s: 'demo', meta: { gclid: `test-${way}` } });
 
     await page.click('#consent-accept');
-    await page.waitForFunction(() => JSON.parse(localStorage.getItem('om_f') || 'null')?.[0], undefined, { timeout: 30_000 });
+    await fingerprintReady(page);
     await page.click('#route-second');
     await page.fill('#lead-form [name=email]', 'lead@example.com');
     await page.press('#lead-form [name=email]', 'Enter');

@@ -3,12 +3,13 @@
  * scroll, hover, click tel:, SPA navigation, offline and back, server errors, closing the page.
  * Every event must reach the sink exactly once, by (sid, i). Needs `npm run build` first.
  */
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { describeWithChromium, launchChromium } from '../support/chromium.js';
+import { requireBuild } from '../support/build.js';
 import { startSink, type Sink } from '../support/sink.js';
+import { fingerprintReady } from '../e2e/support/ways.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -52,7 +53,7 @@ describeWithChromium(describe)('script tag in Chromium', () => {
   let context: BrowserContext;
 
   beforeAll(async () => {
-    if (!existsSync(`${root}/dist/opsmantik.min.js`)) throw new Error('dist/opsmantik.min.js is missing: run `npm run build` first.');
+    requireBuild(['dist/opsmantik.min.js']);
     browser = await launchChromium();
     sink = await startSink(root);
     sink.pages.set('/page.html', PAGE);
@@ -94,7 +95,7 @@ describeWithChromium(describe)('script tag in Chromium', () => {
     await sink.until(has('hover_intent', 'hover', (e) => e.el === 'Get a quote'), 30_000, 'the hover intent');
 
     // The page learned the fingerprint (cached for a day in localStorage).
-    await page.waitForFunction(() => JSON.parse(localStorage.getItem('om_f') || 'null')?.[0], undefined, { timeout: 30_000 });
+    await fingerprintReady(page);
 
     await page.click('#call');
     await sink.until(() => sink.calls().length === 1, 30_000, 'the call-event');
@@ -167,7 +168,7 @@ describeWithChromium(describe)('script tag in Chromium', () => {
     await page.goto(`${sink.url}/page.html`);
     await sink.until(has('pageview', 'view'), 30_000, 'the pageview');
     await page.evaluate(() => (window as any).opsmantik('consent', 'granted'));
-    await page.waitForFunction(() => JSON.parse(localStorage.getItem('om_f') || 'null')?.[0], undefined, { timeout: 30_000 });
+    await fingerprintReady(page);
     await page.click('#call');
     await sink.until(() => sink.calls().length === 1, 30_000, 'the call after a 503');
     const attempts = sink.received.filter((r) => r.path === '/api/call-event');

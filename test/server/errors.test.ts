@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/db.js';
-import { counts, openHarness, request, send, sync, callEvent, wireEvent, type Harness } from './support/harness.js';
+import { counts, openHarness, send, sync, callEvent, wireEvent, type Harness } from './support/harness.js';
 import { MAX_BATCH, MAX_BODY_BYTES, MAX_URL, MAX_LABEL, type ErrorCode } from '../../src/wire.js';
 import { shiftMonth } from '../../src/server/months.js';
 import { createHandler } from '../../src/server/handler.js';
@@ -211,10 +211,5 @@ describe.each(backends)('refused requests on %s', (kind) => {
       ),
     );
     expect(results.map((r) => r.status)).toEqual(Array.from({ length: 20 }, (_, n) => (n % 2 ? 200 : 400)));
-  });
-
-  it('request() helper builds a browser-like request', () => {
-    const r = request('/api/sync', '{}');
-    expect(r.headers.get('origin')).toBe('https://shop.example');
   });
 });

@@ -9,7 +9,7 @@ import { openPostgres } from '../../src/server/db/postgres.js';
 import type { Db } from '../../src/server/db/types.js';
 import { backends } from '../support/db.js';
 import { addEvent, addSession, addSite, addUser, monthOf, partitionName } from './fixtures.js';
-import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.js';
+import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
 
 interface Decoded {
   relations: Map<number, { name: string; identity: string }>;
@@ -51,7 +51,7 @@ describe.runIf(backends.includes('postgres'))('logical decoding of the realtime 
   });
   afterAll(async () => {
     await db?.close();
-    server?.stop();
+    await server?.stop();
   });
 
   async function changesOf(publication: string, work: () => Promise<void>): Promise<Decoded> {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backends, freshDb, type FreshDb } from '../support/db.js';
+import { realtimeTables } from '../../examples/supabase/topics.js';
 import { addCall, addEvent, addSession, addSite, addTenant, addUser, asRole, monthOf, sqlState } from './fixtures.js';
 
 interface Change {
@@ -109,6 +110,8 @@ describe.each(backends)('realtime on %s', (backend) => {
       expect(names).toContain(`events_${m}`);
       expect(names).toContain(`sessions_${m}`);
     }
+    // The tables the supabase-js snippet subscribes to are all published.
+    for (const table of realtimeTables()) expect(names).toContain(table);
   });
 
   it('secures, publishes and sets REPLICA IDENTITY FULL on a partition created after the migration', async () => {

@@ -2,12 +2,10 @@ import { describe, expect, it, vi } from 'vitest';
 import { createTracker, interactions } from '../../src/index.js';
 import { LEASE_MS } from '../../src/tracker/outbox.js';
 import { fingerprintWith } from '../../src/tracker/fingerprint.js';
-import { beaconReplies, events, replies, sent, setOnline, setVisibility, settle, stored, useTrackerEnv } from './support.js';
+import { beaconReplies, calls, click, events, replies, sent, setOnline, setVisibility, settle, stored, useTrackerEnv } from './support.js';
 
 useTrackerEnv();
 
-const click = (el: Element) => el.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true }));
-const calls = () => sent.filter((s) => s.url.endsWith('/api/call-event')).map((s) => s.body as Record<string, string>);
 const start = () =>
   createTracker({
     site: 'site1',

@@ -1,12 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createTracker, interactions } from '../../src/index.js';
 import { fingerprintWith } from '../../src/tracker/fingerprint.js';
-import { events, sent, settle, useTrackerEnv } from './support.js';
+import { calls, click, events, sent, settle, useTrackerEnv } from './support.js';
 
 useTrackerEnv();
 
-const click = (el: Element) => el.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true }));
-const calls = () => sent.filter((s) => s.url.endsWith('/api/call-event')).map((s) => s.body);
 
 describe('interactions', () => {
   it('sends interaction/click for intent targets only', async () => {

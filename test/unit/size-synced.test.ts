@@ -4,9 +4,10 @@
  * Needs `npm run build` first (`npm test` builds before it runs vitest).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { requireBuild } from '../support/build.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const read = (file: string) => readFileSync(`${root}/${file}`, 'utf8');
@@ -18,11 +19,7 @@ interface Measured {
   passed: boolean;
 }
 
-const requireBuild = () => {
-  for (const file of ['dist/opsmantik.min.js', 'dist/index.js', 'dist/opsmantik-fp.mjs']) {
-    if (!existsSync(`${root}/${file}`)) throw new Error(`${file} is missing: run \`npm run build\` first.`);
-  }
-};
+const requireDist = () => requireBuild(['dist/opsmantik.min.js', 'dist/index.js', 'dist/opsmantik-fp.mjs']);
 
 /** The rows of the README's size section: `| name | 1,234 B | 2,500 B |`. */
 function readmeFigures(): Map<string, number> {
@@ -36,7 +33,7 @@ function readmeFigures(): Map<string, number> {
 
 describe('sizes', () => {
   it('the README states exactly what size-limit measures', { timeout: 120_000 }, () => {
-    requireBuild();
+    requireDist();
     const out = execFileSync('npx', ['size-limit', '--json'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).toString();
     const measured = JSON.parse(out.slice(out.indexOf('['))) as Measured[];
     const table = measured.map((m) => `| ${m.name} | ${m.size.toLocaleString('en-US')} B | ${m.sizeLimit.toLocaleString('en-US')} B |`).join('\n');
@@ -48,7 +45,7 @@ describe('sizes', () => {
   });
 
   it('none of valibot reaches the tracker bundles', () => {
-    requireBuild();
+    requireDist();
     for (const file of ['dist/opsmantik.min.js', 'dist/index.js', 'dist/index.cjs', 'dist/demo/npm-spa.js']) {
       const code = read(file);
       // An import of the package, or its schema code ('~run' is on every valibot schema).

@@ -4,6 +4,7 @@
  * "HeadlessChrome", which the server's bot filter answers without storing anything.
  */
 import type { Browser, BrowserContext, BrowserContextOptions } from 'playwright-core';
+import { LOCAL_ONLY_FLAG } from '../../../scripts/chromium.mjs';
 import { launchChromium } from '../../support/chromium.js';
 
 export const DESKTOP_UA =
@@ -12,7 +13,7 @@ export const DESKTOP_UA =
 /** Debian Chromium (a missing one fails the run: these tests have no other way to run). */
 export function launchBrowser(): Promise<Browser> {
   // Nothing but this machine: a stray request to the internet fails at once instead of hanging.
-  return launchChromium({ args: ['--disable-dev-shm-usage', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1'] });
+  return launchChromium({ args: ['--disable-dev-shm-usage', LOCAL_ONLY_FLAG] });
 }
 
 let visitors = 0;

@@ -3,15 +3,14 @@
  * Node binding, examples/ at / and dist/ at /dist/, and the demo site (public id `demo`). A gate in
  * front of the handler lets a test make /api/* answer 503 for a while, as a failing database would.
  */
-import { existsSync } from 'node:fs';
 import { createHandler } from '../../../src/server/handler.js';
 import { createNodeServer, listen } from '../../../src/server/node.js';
 import { demoStaticDirs } from '../../../src/server/serve.js';
 import { createDemoSite } from '../../../src/server/demo.js';
-import { packageDir } from '../../../src/server/locate.js';
 import type { CreatedSite } from '../../../src/server/sites.js';
 import type { Db } from '../../../src/server/db/types.js';
 import type { LogEntry } from '../../../src/server/log.js';
+import { requireBuild } from '../../support/build.js';
 import { freshDb, type Backend } from '../../support/db.js';
 
 export interface DemoServer {
@@ -37,15 +36,9 @@ export interface DemoServer {
 }
 
 /** Fails early, and clearly, when the build the demo pages load is missing. */
-export function requireBuild(): void {
-  const dist = packageDir('dist');
-  for (const file of ['opsmantik.min.js', 'demo/npm-spa.js']) {
-    if (!dist || !existsSync(`${dist}/${file}`)) throw new Error(`dist/${file} is missing: run \`npm run build\` first.`);
-  }
-}
 
 export async function startDemoServer(kind: Backend, options: { checkBuild?: boolean } = {}): Promise<DemoServer> {
-  if (options.checkBuild !== false) requireBuild();
+  if (options.checkBuild !== false) requireBuild(['dist/opsmantik.min.js', 'dist/demo/npm-spa.js']);
   const fresh = await freshDb(kind);
   const log: LogEntry[] = [];
   const handler = createHandler({

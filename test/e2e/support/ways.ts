@@ -39,6 +39,11 @@ export async function trackerReady(page: Page): Promise<void> {
   });
 }
 
+/** Waits until the page has learned the visitor's fingerprint (cached for a day in localStorage). */
+export async function fingerprintReady(page: Page): Promise<void> {
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem('om_f') || 'null')?.[0], undefined, { timeout: 30_000 });
+}
+
 export async function grantConsent(page: Page): Promise<void> {
   await page.click('#consent-accept');
 }

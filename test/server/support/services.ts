@@ -18,3 +18,13 @@ export async function redisAvailable(): Promise<boolean> {
     client.disconnect();
   }
 }
+
+/**
+ * For a beforeAll: whether the Redis tests can run. Under CI a missing Redis throws (fails the
+ * run); elsewhere it answers false and each test skips, saying why.
+ */
+export async function redisForTests(): Promise<boolean> {
+  const available = await redisAvailable();
+  if (!available && process.env.CI) throw new Error(`Redis is required under CI and is not reachable at ${REDIS_URL}`);
+  return available;
+}
