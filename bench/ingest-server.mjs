@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 // The build when it is newer than every server source (what users run); the sources through tsx otherwise.
 const built = fileURLToPath(new URL('../dist/server/index.js', import.meta.url));
-const sources = fileURLToPath(new URL('../src/server/', import.meta.url));
+const sources = fileURLToPath(new URL('../server/src', import.meta.url));
 const newest = (dir) =>
   Math.max(...readdirSync(dir, { withFileTypes: true }).map((d) => (d.isDirectory() ? newest(`${dir}${d.name}/`) : statSync(`${dir}${d.name}`).mtimeMs)));
 let useBuild = false;
@@ -15,7 +15,7 @@ try {
   useBuild = false;
 }
 if (!useBuild) (await import('tsx/esm/api')).register();
-const { openDb, createHandler, createNodeServer, listen } = await import(useBuild ? '../dist/server/index.js' : '../src/server/index.ts');
+const { openDb, createHandler, createNodeServer, listen } = await import(useBuild ? '../dist/server/index.js' : '../server/src/index.ts');
 
 const db = await openDb({ url: process.env.BENCH_DATABASE_URL, max: Number(process.env.BENCH_POOL ?? 10) });
 const handler = createHandler({

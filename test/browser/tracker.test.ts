@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { describeWithChromium, launchChromium } from '../support/chromium.js';
 import { requireBuild } from '../support/build.js';
 import { startSink, type Sink } from '../support/sink.js';
-import { fingerprintReady } from '../e2e/support/ways.js';
+import { fingerprintReady } from '../support/ways.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 

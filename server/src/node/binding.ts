@@ -1,0 +1,159 @@
+/**
+ * The Node binding: serves a Web-standard handler over node:http, streaming request bodies in
+ * (so the 64 KiB cap applies while reading) and responses out (so the live stream flows), with
+ * optional static folders for the demo pages.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { ConnInfo } from '../http/handler.js';
+import { findStatic, sendStatic, type StaticDir } from './static.js';
+
+export type { StaticDir } from './static.js';
+
+export type WebHandler = (request: Request, info?: ConnInfo) => Promise<Response>;
+
+export interface NodeServerOptions {
+  handler: WebHandler;
+  /**
+   * Folders served for GET/HEAD requests outside /api/ and /healthz, e.g.
+   * `[{ prefix: '/', dir: 'examples' }, { prefix: '/dist/', dir: 'dist' }]`.
+   * Later pages (a live view, more demos) only need to be dropped into one of them.
+   */
+  staticDirs?: StaticDir[];
+}
+
+/**
+ * The request body as a web stream that pulls from the socket only as the handler reads. When the
+ * handler stops early (a body over the cap), the rest is not read; the response then closes the
+ * connection instead of resetting it, so the client still gets its 413.
+ */
+function bodyStream(req: IncomingMessage, state: { abandoned: boolean }): ReadableStream<Uint8Array> {
+  let finished = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        req.on('data', (chunk: Buffer) => {
+          if (state.abandoned || finished) return;
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        });
+        req.on('end', () => {
+          if (state.abandoned || finished) return;
+          finished = true;
+          controller.close();
+        });
+        req.on('error', (err) => {
+          if (state.abandoned || finished) return;
+          finished = true;
+          controller.error(err);
+        });
+        req.pause();
+      },
+      pull() {
+        req.resume();
+      },
+      cancel() {
+        if (!finished) state.abandoned = true;
+        req.pause();
+      },
+    },
+    { highWaterMark: 16384, size: (chunk) => chunk.byteLength },
+  );
+}
+
+function toRequest(req: IncomingMessage, signal: AbortSignal, state: { abandoned: boolean }): Request {
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+  } catch {
+    // A Host header that is no host name: the request is still served, as if for localhost
+    // (the host only decides whether the first-party click-id cookie applies).
+    url = new URL(req.url ?? '/', 'http://localhost');
+  }
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.set(name, value);
+  }
+  const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+  return new Request(url, {
+    method: req.method,
+    headers,
+    signal,
+    ...(hasBody ? { body: bodyStream(req, state), duplex: 'half' } : {}),
+  } as RequestInit);
+}
+
+async function writeResponse(res: ServerResponse, response: Response, head: boolean, closeAfter: boolean): Promise<void> {
+  const headers: Record<string, string | string[]> = {};
+  if (closeAfter) headers.connection = 'close';
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') headers[name] = value;
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length) headers['set-cookie'] = cookies;
+  res.writeHead(response.status, headers);
+  if (!response.body || head) {
+    res.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  res.on('close', () => void reader.cancel().catch(() => undefined));
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      // Flush each chunk at once: server-sent events must not wait in a buffer.
+      if (!res.write(value)) await new Promise((r) => res.once('drain', r));
+    }
+  } catch {
+    /* the client went away */
+  }
+  res.end();
+}
+
+function isApi(pathname: string): boolean {
+  return pathname.startsWith('/api/') || pathname === '/healthz';
+}
+
+export function createNodeServer(options: NodeServerOptions): Server {
+  const { handler } = options;
+  return createServer((req, res) => {
+    void (async () => {
+      const abort = new AbortController();
+      res.on('close', () => abort.abort());
+      try {
+        const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+        if (options.staticDirs?.length && !isApi(pathname) && (req.method === 'GET' || req.method === 'HEAD')) {
+          const file = await findStatic(options.staticDirs, pathname);
+          if (file) {
+            await sendStatic(res, file, req.method === 'HEAD');
+            return;
+          }
+        }
+        const state = { abandoned: false };
+        const response = await handler(toRequest(req, abort.signal, state), { remoteAddress: req.socket.remoteAddress });
+        await writeResponse(res, response, req.method === 'HEAD', state.abandoned);
+      } catch {
+        // The handler turns every error into a response; this is a transport failure.
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+          res.end('{"status":"error","error":"storage_error","message":"The server failed."}');
+        } else res.destroy();
+      }
+    })();
+  });
+}
+
+/** Starts listening; resolves to the base URL. */
+export function listen(server: Server, port: number, host = '127.0.0.1'): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      const actual = typeof address === 'object' && address ? address.port : port;
+      resolvePromise(`http://${host.includes(':') ? `[${host}]` : host}:${actual}`);
+    });
+  });
+}

@@ -1,0 +1,92 @@
+/**
+ * Starting the whole server from code or the CLI: open the database (PostgreSQL at a URL, else
+ * the embedded PGlite in a data folder), migrate, optionally create the demo site, and serve the
+ * handler (plus static folders) over node:http.
+ */
+import type { Server } from 'node:http';
+import type { Db } from '../store/db/types.js';
+import { openDb, migrate } from '../store/db/index.js';
+import { createHandler, type Handler, type HandlerOptions } from '../http/handler.js';
+import { createNodeServer, listen, type StaticDir } from './binding.js';
+import { createDemoSite } from './demo.js';
+import { packageDir } from './locate.js';
+import type { CreatedSite } from '../store/sites.js';
+
+export interface ServeOptions {
+  /** PostgreSQL URL; the embedded database when absent. */
+  databaseUrl?: string;
+  /** Folder of the embedded database (default `.opsmantik/data`); ignored with a URL. */
+  dataDir?: string;
+  /** An already open database (then databaseUrl and dataDir are ignored, and close() leaves it open). */
+  db?: Db;
+  port?: number;
+  host?: string;
+  redisUrl?: string;
+  /** Create the demo site and serve examples/ at / and dist/ at /dist/. */
+  demo?: boolean;
+  /** More static folders; a live view or demo pages can be mounted here. */
+  staticDirs?: StaticDir[];
+  /** Extra origins the demo site accepts (e.g. a second test server). */
+  demoOrigins?: string[];
+  /** Everything else the handler takes (limits, trustProxy, isBot, log, ...). */
+  handler?: Omit<HandlerOptions, 'db'>;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  db: Db;
+  handler: Handler;
+  server: Server;
+  /** The demo site with its one-time secret and live token, with `demo: true`. */
+  demo?: CreatedSite;
+  close(): Promise<void>;
+}
+
+/** examples/ at / and dist/ at /dist/, where they exist. */
+export function demoStaticDirs(): StaticDir[] {
+  const dirs: StaticDir[] = [];
+  const examples = packageDir('examples');
+  const dist = packageDir('dist');
+  if (examples) dirs.push({ prefix: '/', dir: examples });
+  if (dist) dirs.push({ prefix: '/dist/', dir: dist });
+  return dirs;
+}
+
+export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
+  const ownsDb = !options.db;
+  const db = options.db ?? (await openDb(options.databaseUrl ? { url: options.databaseUrl } : { dataDir: options.dataDir ?? '.opsmantik/data' }));
+  try {
+    if (ownsDb) await migrate(db);
+    // The months ahead get their partitions now and daily (pg_cron does this where it exists); the
+    // ingest path still creates a missing month on demand.
+    await db.query('select public.maintain_partitions(2)');
+    const daily = setInterval(() => void db.query('select public.maintain_partitions(2)').catch(() => undefined), 86_400_000);
+    daily.unref();
+    const handler = createHandler({ ...options.handler, db, redisUrl: options.redisUrl ?? options.handler?.redisUrl });
+    const staticDirs = [...(options.staticDirs ?? []), ...(options.demo ? demoStaticDirs() : [])];
+    const server = createNodeServer({ handler, staticDirs });
+    const url = await listen(server, options.port ?? 3000, options.host ?? '127.0.0.1');
+    const port = Number(new URL(url).port);
+    const demo = options.demo ? await createDemoSite(db, port, options.demoOrigins) : undefined;
+    return {
+      url,
+      port,
+      db,
+      handler,
+      server,
+      demo,
+      async close() {
+        clearInterval(daily);
+        // Open streams (live view) would keep close() waiting for ever.
+        server.closeAllConnections?.();
+        await new Promise<void>((done) => server.close(() => done()));
+        await handler.close();
+        if (ownsDb) await db.close();
+      },
+    };
+  } catch (err) {
+    if (ownsDb) await db.close().catch(() => undefined);
+    throw err;
+  }
+}
