@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// One `vitest run` covers every layer; each project names the folder it owns.
+// One `vitest run` at the root covers both packages (the tracker at the root, the server in server/);
+// each project names the folders it owns.
 export default defineConfig({
   test: {
     // A focused test would hide the rest of the suite on CI.
@@ -9,7 +10,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
+          include: ['test/unit/**/*.test.ts', 'server/test/unit/**/*.test.ts'],
           environment: 'node',
         },
       },
@@ -23,7 +24,7 @@ export default defineConfig({
       {
         test: {
           name: 'server',
-          include: ['test/server/**/*.test.ts', 'test/sql/**/*.test.ts'],
+          include: ['server/test/api/**/*.test.ts', 'server/test/sql/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,
@@ -32,7 +33,7 @@ export default defineConfig({
       {
         test: {
           name: 'browser',
-          include: ['test/browser/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          include: ['test/browser/**/*.test.ts', 'server/test/e2e/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -4,7 +4,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 // The build when it is newer than every server source (what users run); the sources through tsx otherwise.
-const built = fileURLToPath(new URL('../dist/server/index.js', import.meta.url));
+const built = fileURLToPath(new URL('../server/dist/node.js', import.meta.url));
 const sources = fileURLToPath(new URL('../server/src', import.meta.url));
 const newest = (dir) =>
   Math.max(...readdirSync(dir, { withFileTypes: true }).map((d) => (d.isDirectory() ? newest(`${dir}${d.name}/`) : statSync(`${dir}${d.name}`).mtimeMs)));
@@ -15,7 +15,7 @@ try {
   useBuild = false;
 }
 if (!useBuild) (await import('tsx/esm/api')).register();
-const { openDb, createHandler, createNodeServer, listen } = await import(useBuild ? '../dist/server/index.js' : '../server/src/index.ts');
+const { openDb, createHandler, createNodeServer, listen } = await import(useBuild ? '../server/dist/node.js' : '../server/src/node.ts');
 
 const db = await openDb({ url: process.env.BENCH_DATABASE_URL, max: Number(process.env.BENCH_POOL ?? 10) });
 const handler = createHandler({
@@ -28,7 +28,7 @@ const handler = createHandler({
 });
 const server = createNodeServer({ handler });
 const url = await listen(server, 0, '127.0.0.1');
-process.send({ type: 'ready', url, code: useBuild ? 'dist/server/index.js (build)' : 'src/server (tsx)' });
+process.send({ type: 'ready', url, code: useBuild ? 'server/dist/node.js (build)' : 'server/src (tsx)' });
 process.on('message', async (msg) => {
   if (msg?.type === 'rss') process.send({ type: 'rss', rss: process.memoryUsage().rss });
   if (msg?.type === 'stop') {

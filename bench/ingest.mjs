@@ -17,7 +17,7 @@ import postgres from 'postgres';
 import { register } from 'tsx/esm/api';
 
 register();
-const { openDb, migrate, createSite } = await import('../server/src/index.ts');
+const { openDb, migrate, createSite } = await import('../server/src/node.ts');
 
 const { values } = parseArgs({
   options: {

@@ -23,7 +23,7 @@ function walk(dir) {
     return statSync(p).isDirectory() ? walk(p) : [p];
   });
 }
-const focused = walk('test').filter((f) => /\.(ts|mjs|js)$/.test(f) && /\b(it|test|describe)\.only\(/.test(readFileSync(f, 'utf8')));
+const focused = [...walk('test'), ...walk('server/test')].filter((f) => /\.(ts|mjs|js)$/.test(f) && /\b(it|test|describe)\.only\(/.test(readFileSync(f, 'utf8')));
 if (focused.length) {
   console.error(`Focused tests would hide the rest of the suite: ${focused.join(', ')}`);
   process.exit(1);
@@ -36,8 +36,11 @@ const results = join(tmpdir(), `opsmantik-vitest-${process.pid}.json`);
 run(npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${results}`, ...process.argv.slice(2)]);
 const summary = JSON.parse(readFileSync(results, 'utf8'));
 run(npx, ['size-limit']);
+// Both packages, as npm would publish them.
 run(npx, ['publint', '--strict']);
+run(npx, ['publint', '--strict', 'server']);
 run(npx, ['attw', '--pack', '.', '--profile', 'node16']);
+run(npx, ['attw', '--pack', 'server', '--profile', 'node16']);
 
 // One plain closing line for whoever reads the end of the log.
 console.log(`\nall checks passed: types, build, tests, size budgets, package lint`);

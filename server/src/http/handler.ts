@@ -2,7 +2,7 @@
  * The Web-standard handler: `(request) => Promise<Response>`, routing the ingestion API, the
  * health check and the live stream. Every failure becomes a response in one place (`respond`).
  */
-import { PATH_CALL, PATH_SYNC, parseCallBody, parseSyncBody, type CallOk, type SyncOk, type WireEvent } from '../../../src/wire.js';
+import { PATH_CALL, PATH_SYNC, parseCallBody, parseSyncBody, type CallOk, type SyncOk, type WireEvent } from '../wire.js';
 import type { Db } from '../store/db/types.js';
 import { HttpError, checkContentType, corsHeaders, errorResponse, json, parseJsonBytes, preflight, readBodyCapped } from './http.js';
 import { createRateLimiter, type RateLimiter, type RateLimits, type RedisLike, type Route } from './ratelimit.js';

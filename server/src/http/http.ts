@@ -2,7 +2,7 @@
  * HTTP plumbing for the Web-standard handler: JSON responses, the one error type, body reading
  * capped while it streams, content-type and CORS rules. Nothing here knows about storage.
  */
-import { MAX_BODY_BYTES, type ErrorCode, type WireError } from '../../../src/wire.js';
+import { MAX_BODY_BYTES, type ErrorCode, type WireError } from '../wire.js';
 
 /** A failure that becomes a 4xx/5xx response in exactly one place (the handler's catch). */
 export class HttpError extends Error {

@@ -3,7 +3,7 @@
  * URL or client is given so that several server processes share one limit. When Redis fails, an
  * in-memory limiter with the same rules takes over instead of failing the request.
  */
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 
 export interface RateLimits {
   /** Requests a window on /api/sync per client and site (default 100). */
@@ -44,6 +44,9 @@ export interface RateLimiterOptions {
 
 export async function createRateLimiter(options: RateLimiterOptions = {}): Promise<RateLimiter> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  // Imported on first use: the package's index also loads its node:cluster limiter, which an edge
+  // runtime should not pay for at module load.
+  const { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } = await import('rate-limiter-flexible');
   const prefix = options.keyPrefix ?? 'opsmantik';
   let client: RedisLike | undefined = options.redis;
   let ownsClient = false;

@@ -6,7 +6,8 @@
  * DATABASE_URL, REDIS_URL, PORT and OPSMANTIK_DATA_DIR are read when the flags are absent.
  */
 import { parseArgs } from 'node:util';
-import { openDb, migrate } from '../store/db/index.js';
+import { openDb } from '../store/db/index.js';
+import { migrate } from '../store/db/migrate.js';
 import { createSite } from '../store/sites.js';
 import { serve } from './serve.js';
 

@@ -5,11 +5,12 @@
  */
 import type { Server } from 'node:http';
 import type { Db } from '../store/db/types.js';
-import { openDb, migrate } from '../store/db/index.js';
+import { openDb } from '../store/db/index.js';
+import { migrate } from '../store/db/migrate.js';
 import { createHandler, type Handler, type HandlerOptions } from '../http/handler.js';
 import { createNodeServer, listen, type StaticDir } from './binding.js';
 import { createDemoSite } from './demo.js';
-import { packageDir } from './locate.js';
+import { serverDir, trackerDir } from './locate.js';
 import type { CreatedSite } from '../store/sites.js';
 
 export interface ServeOptions {
@@ -43,11 +44,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** examples/ at / and dist/ at /dist/, where they exist. */
+/** The demo pages (the tracker's examples/) at /, its build at /dist/ and the live view at /live/, where they exist. */
 export function demoStaticDirs(): StaticDir[] {
   const dirs: StaticDir[] = [];
-  const examples = packageDir('examples');
-  const dist = packageDir('dist');
+  const dashboard = serverDir('dashboard');
+  if (dashboard) dirs.push({ prefix: '/live/', dir: dashboard });
+  const examples = trackerDir('examples');
+  const dist = trackerDir('dist');
   if (examples) dirs.push({ prefix: '/', dir: examples });
   if (dist) dirs.push({ prefix: '/dist/', dir: dist });
   return dirs;

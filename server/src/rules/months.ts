@@ -2,7 +2,7 @@
  * Session months (contract section 3): `YYYY-MM` strings, the window of months a client may use,
  * and the partition key (`date`, first day of the month).
  */
-import { monthOf } from '../../../src/wire.js';
+import { monthOf } from '../wire.js';
 
 /** `YYYY-MM` of the month `delta` months away from the UTC month of `ms`. */
 export function shiftMonth(ms: number, delta: number): string {

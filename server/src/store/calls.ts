@@ -8,7 +8,7 @@
  * unique index of sql/010_call_once.sql decides what "the same" is. `db` must not be a
  * REPEATABLE READ or SERIALIZABLE transaction: the re-read of a repeat needs a fresh snapshot.
  */
-import { CALL_MATCH_WINDOW_MS, CALL_TIME_FUTURE_MS, CLIENT_TIME_WINDOW_MS, type CallEventBody, type CallOk } from '../../../src/wire.js';
+import { CALL_MATCH_WINDOW_MS, CALL_TIME_FUTURE_MS, CLIENT_TIME_WINDOW_MS, type CallEventBody, type CallOk } from '../wire.js';
 import type { Queryable } from './db/types.js';
 import { HttpError } from '../http/http.js';
 

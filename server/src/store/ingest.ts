@@ -3,7 +3,7 @@
  * session, insert its events in one statement (a repeated `(sid, i)` is ignored), recompute its
  * lead score and attribution from everything stored, and commit; all or nothing.
  */
-import { CLIENT_TIME_WINDOW_MS, MAX_FINGERPRINT, MAX_REFERRER, type WireEvent } from '../../../src/wire.js';
+import { CLIENT_TIME_WINDOW_MS, MAX_FINGERPRINT, MAX_REFERRER, type WireEvent } from '../wire.js';
 import type { Db, Queryable } from './db/types.js';
 import {
   attribute,

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, emptyPostgres } from '../support/db.js';
 import { openDb } from '../../src/store/db/index.js';
 
-const CLI = ['--import', 'tsx', 'src/server/cli.ts'];
+const CLI = ['--import', 'tsx', 'server/src/node/cli.ts'];
 
 function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {

@@ -1,11 +1,11 @@
 /**
  * The Supabase pieces that can be checked without Supabase:
- * - the Edge Function's app (examples/supabase/functions/opsmantik/app.ts) answering Web-standard
+ * - the Edge Function's app (server/examples/supabase/functions/opsmantik/app.ts) answering Web-standard
  *   Requests below the function's path, with the real handler and database behind it;
- * - the Broadcast topic policy (examples/supabase/realtime-policy.sql) against a stand-in of
+ * - the Broadcast topic policy (server/examples/supabase/realtime-policy.sql) against a stand-in of
  *   Supabase's realtime.messages and realtime.topic().
  * The publication's membership (including the tables the supabase-js snippet names), pgoutput's
- * naming and the broadcast_changes switch are tested in test/sql/ (realtime, logical, queries);
+ * naming and the broadcast_changes switch are tested in server/test/sql/ (realtime, logical, queries);
  * they are not repeated here.
  */
 import { randomUUID } from 'node:crypto';

@@ -100,7 +100,7 @@ export async function asRole<T>(
   });
 }
 
-/** A syntactically valid credentials envelope (the real ones come from src/server/credentials.ts). */
+/** A syntactically valid credentials envelope (the real ones come from server/src/store/credentials.ts). */
 export const FAKE_CIPHERTEXT = `gcm1.${'A'.repeat(16)}.QUJD.${'B'.repeat(22)}`;
 
 export interface Tenant {

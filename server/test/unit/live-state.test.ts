@@ -1,5 +1,5 @@
 /**
- * The live view's model (examples/live/state.js), fed the shapes the server really sends: the
+ * The live view's model (server/dashboard/state.js), fed the shapes the server really sends: the
  * snapshot of GET /api/sessions and the change records of GET /api/live. Pure data, no browser.
  */
 import { describe, expect, it } from 'vitest';

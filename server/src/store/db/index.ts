@@ -1,14 +1,11 @@
 /**
  * Opening the store: PostgreSQL when a URL is given (DATABASE_URL), else PGlite on disk or in memory.
+ * Each driver is imported when a database of its kind is opened, so loading the Web-standard entry
+ * (an edge runtime, a Supabase Edge Function) loads neither PGlite nor node:fs.
  */
-import { openPglite } from './pglite.js';
-import { openPostgres } from './postgres.js';
 import type { Db } from './types.js';
 
 export type { Db, Queryable, Transaction } from './types.js';
-export { migrate, migrationFiles, migrationsDir } from './migrate.js';
-export { openPglite, wrapPglite } from './pglite.js';
-export { openPostgres } from './postgres.js';
 
 export interface OpenDbOptions {
   /** postgres://... ; when set, PostgreSQL through the `postgres` driver. */
@@ -20,6 +17,10 @@ export interface OpenDbOptions {
 }
 
 export async function openDb(options: OpenDbOptions = {}): Promise<Db> {
-  if (options.url) return openPostgres(options.url, options.max === undefined ? {} : { max: options.max });
+  if (options.url) {
+    const { openPostgres } = await import('./postgres.js');
+    return openPostgres(options.url, options.max === undefined ? {} : { max: options.max });
+  }
+  const { openPglite } = await import('./pglite.js');
   return openPglite(options.dataDir);
 }

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageDir } from '../../node/locate.js';
+import { serverDir } from '../../node/locate.js';
 import type { Db, Transaction } from './types.js';
 
 /** Any fixed 64-bit key works; this one is "opsmantik" in ASCII, truncated. */
@@ -29,7 +29,7 @@ export interface MigrateOptions {
 
 /** The package's sql/ folder (found like the other package folders; its first migration marks it as ours). */
 export function migrationsDir(): string {
-  const dir = packageDir('sql');
+  const dir = serverDir('sql');
   if (!dir || !existsSync(join(dir, '001_auth_shim.sql'))) throw new Error(`migrations folder not found (looked for sql/001_auth_shim.sql, found ${dir ?? 'no sql/ folder'})`);
   return dir;
 }

@@ -1,5 +1,5 @@
 /**
- * `npx tsx test/e2e/support/dev-server.ts [pglite|postgres]`: the e2e demo server on its own, for
+ * `npx tsx server/test/e2e/support/dev-server.ts [pglite|postgres]`: the e2e demo server on its own, for
  * working on the live view and the demo pages. Prints the addresses and runs until Ctrl-C.
  */
 import { startDemoServer } from './server.js';

@@ -1,5 +1,5 @@
 /**
- * `npx tsx test/e2e/support/screenshot.ts [out.png]`: docs/live-view.png, the live view after a
+ * `npx tsx server/test/e2e/support/screenshot.ts [out.png]`: docs/live-view.png, the live view after a
  * scripted visit. Three visitors on the demo server (embedded database): one lands from an ad,
  * reads, calls and sends the form; comes back later to the SPA and scrolls; another arrives from a
  * Google search through the tag-manager page. Needs `npm run build` first.

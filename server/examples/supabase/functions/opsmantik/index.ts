@@ -8,7 +8,7 @@
  * allowed origins instead; servers calling /api/call-event send the site secret).
  * The tracker's endpoint is then https://<project-ref>.supabase.co/functions/v1/opsmantik
  */
-import { createHandler, openDb } from 'opsmantik/server';
+import { createHandler, openDb } from '@opsmantik/server';
 import { mountAt, settingsFrom } from './app.ts';
 
 const settings = settingsFrom((name) => Deno.env.get(name));
