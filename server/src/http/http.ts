@@ -126,3 +126,10 @@ export function preflight(request: Request): Response {
     },
   });
 }
+
+/** The request's JSON body: content type checked, size capped while reading, then parsed. */
+export async function readJson(request: Request): Promise<unknown> {
+  checkContentType(request);
+  // Unsafe keys and strings are refused by parseSyncBody / parseCallBody, on the raw body.
+  return parseJsonBytes(await readBodyCapped(request));
+}

@@ -4,7 +4,8 @@
  * optional static folders for the demo pages.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { ConnInfo } from '../http/handler.js';
+import type { ConnInfo } from '../http/client.js';
+import { isHandlerPath } from '../routes/table.js';
 import { findStatic, sendStatic, type StaticDir } from './static.js';
 
 export type { StaticDir } from './static.js';
@@ -112,10 +113,6 @@ async function writeResponse(res: ServerResponse, response: Response, head: bool
   res.end();
 }
 
-function isApi(pathname: string): boolean {
-  return pathname.startsWith('/api/') || pathname === '/healthz';
-}
-
 export function createNodeServer(options: NodeServerOptions): Server {
   const { handler } = options;
   return createServer((req, res) => {
@@ -124,7 +121,7 @@ export function createNodeServer(options: NodeServerOptions): Server {
       res.on('close', () => abort.abort());
       try {
         const pathname = new URL(req.url ?? '/', 'http://x').pathname;
-        if (options.staticDirs?.length && !isApi(pathname) && (req.method === 'GET' || req.method === 'HEAD')) {
+        if (options.staticDirs?.length && !isHandlerPath(pathname) && (req.method === 'GET' || req.method === 'HEAD')) {
           const file = await findStatic(options.staticDirs, pathname);
           if (file) {
             await sendStatic(res, file, req.method === 'HEAD');

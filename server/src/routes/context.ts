@@ -1,0 +1,45 @@
+/**
+ * What every route gets from the handler: the database, the clock, the log, and the checks that
+ * several routes share (rate limit, site lookup, Origin, owner token). Built once per handler.
+ */
+import type { Db } from '../store/db/types.js';
+import type { BotDetector } from '../rules/bots.js';
+import type { LiveHub } from '../live/live.js';
+import type { Logger } from '../http/log.js';
+import type { Route as LimitRoute } from '../http/ratelimit.js';
+import type { Site } from '../store/sites.js';
+import type { ConnInfo } from '../http/client.js';
+
+export interface RouteContext {
+  db: Db;
+  now: () => number;
+  log: Logger;
+  isBot: BotDetector;
+  hub: LiveHub;
+  /** Remember click ids in a first-party cookie when serving the site's own origin. */
+  clickIdCookie: boolean;
+  /** Charges one request of `route` to the client and site; throws 429 when over the limit. */
+  limit(route: LimitRoute, request: Request, info: ConnInfo | undefined, publicId: string): Promise<void>;
+  /** The site with this public id; throws 404 unknown_site. */
+  site(publicId: string): Promise<Site>;
+  /** Throws 403 unless the request's Origin is one of the site's. */
+  checkOrigin(request: Request, site: Site): void;
+  /** The site named by `?site=` whose live token the request presents; throws 400/401. */
+  ownerSite(request: Request, url: URL): Promise<Site>;
+  /** The origin this handler answers on, as the browser sees it. */
+  ownOrigin(request: Request): string;
+}
+
+/** Filled in by a route so that the request's log line names the site. */
+export interface RequestState {
+  site?: string;
+}
+
+export interface RouteRequest {
+  request: Request;
+  url: URL;
+  info: ConnInfo | undefined;
+  state: RequestState;
+}
+
+export type RouteHandler = (ctx: RouteContext, req: RouteRequest) => Promise<Response>;

@@ -1,0 +1,35 @@
+/**
+ * The route table: every path the handler serves, written once. Routing, the allowed methods,
+ * CORS and which paths the Node binding hands to the handler all read it.
+ * A new endpoint is a new file in this folder plus one row here.
+ */
+import { PATH_CALL, PATH_SYNC } from '../wire.js';
+import type { RouteHandler } from './context.js';
+import { callEvent } from './call-event.js';
+import { health } from './health.js';
+import { live } from './live.js';
+import { sessions } from './sessions.js';
+import { sync } from './sync.js';
+
+export interface RouteEntry {
+  path: string;
+  methods: readonly string[];
+  /** Called by browsers from the sites' own origins: answers preflights and carries CORS headers. */
+  cors?: boolean;
+  handle: RouteHandler;
+}
+
+export const ROUTES: readonly RouteEntry[] = [
+  { path: PATH_SYNC, methods: ['POST'], cors: true, handle: sync },
+  { path: PATH_CALL, methods: ['POST'], cors: true, handle: callEvent },
+  { path: '/api/sessions', methods: ['GET'], handle: sessions },
+  { path: '/api/live', methods: ['GET'], handle: live },
+  { path: '/healthz', methods: ['GET', 'HEAD'], handle: health },
+];
+
+const byPath = new Map(ROUTES.map((r) => [r.path, r]));
+
+export const findRoute = (pathname: string): RouteEntry | undefined => byPath.get(pathname);
+
+/** Paths that belong to the handler rather than to static files: the API and every route. */
+export const isHandlerPath = (pathname: string): boolean => pathname.startsWith('/api/') || byPath.has(pathname);
