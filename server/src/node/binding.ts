@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { ConnInfo } from '../http/client.js';
 import { isHandlerPath } from '../routes/table.js';
 import { findStatic, sendStatic, type StaticDir } from './static.js';
+import type { AssetServer } from './assets.js';
 
 export type { StaticDir } from './static.js';
 
@@ -20,6 +21,8 @@ export interface NodeServerOptions {
    * Later pages (a live view, more demos) only need to be dropped into one of them.
    */
   staticDirs?: StaticDir[];
+  /** The tracker's files, compressed and cached in memory (see assets.ts); tried before the folders. */
+  assets?: AssetServer;
 }
 
 /**
@@ -121,6 +124,7 @@ export function createNodeServer(options: NodeServerOptions): Server {
       res.on('close', () => abort.abort());
       try {
         const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+        if (options.assets?.(req, res)) return;
         if (options.staticDirs?.length && !isHandlerPath(pathname) && (req.method === 'GET' || req.method === 'HEAD')) {
           const file = await findStatic(options.staticDirs, pathname);
           if (file) {

@@ -63,6 +63,8 @@ async function main(argv: string[]): Promise<number> {
     });
     const base = `http://localhost:${running.port}`;
     console.log(`OpsMantik listening on ${base} (${target.url ? 'PostgreSQL' : `embedded database in ${target.dataDir}`})`);
+    if (running.trackerScript) console.log(`Tracker script: ${base}/opsmantik.min.js (and opsmantik-fp.mjs beside it)`);
+    else console.warn('Warning: the tracker files (opsmantik.min.js, opsmantik-fp.mjs) were not found, so this server does not serve the script tag: run `npm run build`, or host both files yourself.');
     if (running.demo) {
       const token = encodeURIComponent(running.demo.liveToken);
       console.log(`Demo site: ${running.demo.publicId}; demo pages at ${base}/`);

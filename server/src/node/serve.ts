@@ -3,7 +3,9 @@
  * the embedded PGlite in a data folder), migrate, optionally create the demo site, and serve the
  * handler (plus static folders) over node:http.
  */
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import type { Db } from '../store/db/types.js';
 import { openDb } from '../store/db/index.js';
 import { migrate } from '../store/db/migrate.js';
@@ -11,6 +13,7 @@ import { createHandler, type Handler, type HandlerOptions } from '../http/handle
 import { createNodeServer, listen, type StaticDir } from './binding.js';
 import { createDemoSite } from './demo.js';
 import { serverDir, trackerDir } from './locate.js';
+import { trackerAssets, TRACKER_FILES, type AssetServer } from './assets.js';
 import type { CreatedSite } from '../store/sites.js';
 
 export interface ServeOptions {
@@ -27,6 +30,11 @@ export interface ServeOptions {
   demo?: boolean;
   /** More static folders; a live view or demo pages can be mounted here. */
   staticDirs?: StaticDir[];
+  /**
+   * Folder with the tracker's script files, served at /opsmantik.min.js and beside it (default: the
+   * copy in this package's build, else the tracker's build in a checkout); false serves none.
+   */
+  trackerDir?: string | false;
   /** Extra origins the demo site accepts (e.g. a second test server). */
   demoOrigins?: string[];
   /** Everything else the handler takes (limits, trustProxy, isBot, log, ...). */
@@ -41,6 +49,8 @@ export interface RunningServer {
   server: Server;
   /** The demo site with its one-time secret and live token, with `demo: true`. */
   demo?: CreatedSite;
+  /** Where the script tag's file is served, when the tracker's files were found. */
+  trackerScript?: string;
   close(): Promise<void>;
 }
 
@@ -56,6 +66,15 @@ export function demoStaticDirs(): StaticDir[] {
   return dirs;
 }
 
+/**
+ * Where the tracker's script files are: the copy in the server's build (dist/tracker/, what a
+ * published server carries), else the tracker's own build in a checkout.
+ */
+export function trackerFilesDir(): string | undefined {
+  const complete = (dir: string | undefined) => dir && TRACKER_FILES.every((f) => existsSync(join(dir, f))) ? dir : undefined;
+  return complete(serverDir('dist/tracker')) ?? complete(trackerDir('dist'));
+}
+
 export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
   const ownsDb = !options.db;
   const db = options.db ?? (await openDb(options.databaseUrl ? { url: options.databaseUrl } : { dataDir: options.dataDir ?? '.opsmantik/data' }));
@@ -68,7 +87,9 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     daily.unref();
     const handler = createHandler({ ...options.handler, db, redisUrl: options.redisUrl ?? options.handler?.redisUrl });
     const staticDirs = [...(options.staticDirs ?? []), ...(options.demo ? demoStaticDirs() : [])];
-    const server = createNodeServer({ handler, staticDirs });
+    const trackerDir = options.trackerDir === false ? undefined : (options.trackerDir ?? trackerFilesDir());
+    const assets: AssetServer | undefined = trackerDir ? trackerAssets(trackerDir) : undefined;
+    const server = createNodeServer({ handler, staticDirs, assets });
     const url = await listen(server, options.port ?? 3000, options.host ?? '127.0.0.1');
     const port = Number(new URL(url).port);
     const demo = options.demo ? await createDemoSite(db, port, options.demoOrigins) : undefined;
@@ -79,6 +100,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       handler,
       server,
       demo,
+      trackerScript: assets ? `${url}/opsmantik.min.js` : undefined,
       async close() {
         clearInterval(daily);
         // Open streams (live view) would keep close() waiting for ever.
