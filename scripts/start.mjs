@@ -20,15 +20,27 @@ function newest(paths) {
 }
 const oldest = (files) => Math.min(...files.map((f) => (existsSync(f) ? statSync(f).mtimeMs : 0)));
 
-const inputs = ['src', 'server/src', 'examples/npm-spa', 'rollup.config.mjs', 'server/rollup.config.mjs', 'scripts/rollup-parts.mjs', 'package.json', 'server/package.json'];
-const outputs = ['dist/index.js', 'dist/opsmantik.min.js', 'dist/opsmantik-fp.mjs', 'dist/demo/npm-spa.js', 'server/dist/node.js', 'server/dist/node/cli.js'];
-if (oldest(outputs) < newest(inputs)) {
-  console.log('Building the tracker and the server (the first build takes about a minute) ...');
-  const r = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+// What each part is built from and what it builds; a part is stale when an input is newer than
+// its oldest output (the server also bundles the tracker's wire module and copies its script files).
+const shared = ['scripts/rollup-parts.mjs', 'scripts/build.mjs'];
+const parts = {
+  tracker: {
+    inputs: ['src', 'examples/npm-spa', 'rollup.config.mjs', 'package.json', ...shared],
+    outputs: ['dist/index.js', 'dist/opsmantik.min.js', 'dist/opsmantik-fp.mjs', 'dist/demo/npm-spa.js'],
+  },
+  server: {
+    inputs: ['server/src', 'src/wire.ts', 'dist/opsmantik.min.js', 'dist/opsmantik-fp.mjs', 'server/rollup.config.mjs', 'server/package.json', ...shared],
+    outputs: ['server/dist/node.js', 'server/dist/node/cli.js', 'server/dist/tracker/opsmantik.min.js'],
+  },
+};
+for (const [name, { inputs, outputs }] of Object.entries(parts)) {
+  if (oldest(outputs) >= newest(inputs)) continue;
+  console.log(name === 'tracker' ? 'Building the tracker and the server (the first build takes about a minute) ...' : 'Building the server ...');
+  const r = spawnSync(process.execPath, ['scripts/build.mjs', ...(name === 'tracker' ? [] : [name])], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
-} else {
-  console.log('The build is current; starting.');
+  if (name === 'tracker') break; // the full build made the server current too
 }
+console.log('The build is current; starting.');
 // The CLI reads its arguments from process.argv: `npm start -- --port 4000` passes flags through.
 process.argv.splice(2, Infinity, 'serve', '--demo', ...process.argv.slice(2));
 await import('../server/dist/node/cli.js').catch((err) => {

@@ -5,6 +5,8 @@
  *   site create --origin URL [--origin URL ...] --owner EMAIL [--name NAME] [--database-url URL] [--data-dir DIR]
  * DATABASE_URL, REDIS_URL, PORT and OPSMANTIK_DATA_DIR are read when the flags are absent.
  */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDb } from '../store/db/index.js';
 import { migrate } from '../store/db/migrate.js';
@@ -40,6 +42,29 @@ function dbTarget(values: { 'database-url'?: string; 'data-dir'?: string }) {
   return url ? { url } : { dataDir: process.env.OPSMANTIK_DATA_DIR ?? '.opsmantik/data' };
 }
 
+/** Where the demo's live token is kept between starts: beside the embedded database, or in .opsmantik/. */
+function demoTokenFile(target: { dataDir?: string }): string {
+  return join(target.dataDir ? dirname(resolve(target.dataDir)) : resolve('.opsmantik'), 'demo-live-token');
+}
+
+function readToken(file: string): string | undefined {
+  try {
+    const token = readFileSync(file, 'utf8').trim();
+    return /^oml_[A-Za-z0-9_-]{16,}$/.test(token) ? token : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function saveToken(file: string, token: string): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  } catch (err) {
+    console.warn(`Could not keep the demo's live token in ${file} (${(err as Error).message}); the next start prints a new one.`);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true });
   const [command, sub] = positionals;
@@ -52,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
     const port = Number(values.port ?? process.env.PORT ?? 3000);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Not a port: ${values.port}`);
     const trust = values['trust-proxy'];
+    const tokenFile = values.demo ? demoTokenFile(target) : undefined;
     const running = await serve({
       databaseUrl: target.url,
       dataDir: target.dataDir,
@@ -59,24 +85,27 @@ async function main(argv: string[]): Promise<number> {
       host: values.host ?? (values.demo ? '127.0.0.1' : '0.0.0.0'),
       redisUrl: values['redis-url'] ?? process.env.REDIS_URL,
       demo: values.demo,
+      demoLiveToken: tokenFile ? readToken(tokenFile) : undefined,
       handler: { trustProxy: trust === undefined ? false : trust === 'true' ? true : Number(trust) },
     });
+    // Before anything is printed: whoever waits for the addresses may signal at once.
+    const stop = () => {
+      void running.close().then(() => process.exit(0));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
     const base = `http://localhost:${running.port}`;
     console.log(`OpsMantik listening on ${base} (${target.url ? 'PostgreSQL' : `embedded database in ${target.dataDir}`})`);
     if (running.trackerScript) console.log(`Tracker script: ${base}/opsmantik.min.js (and opsmantik-fp.mjs beside it)`);
     else console.warn('Warning: the tracker files (opsmantik.min.js, opsmantik-fp.mjs) were not found, so this server does not serve the script tag: run `npm run build`, or host both files yourself.');
     if (running.demo) {
+      if (tokenFile) saveToken(tokenFile, running.demo.liveToken);
       const token = encodeURIComponent(running.demo.liveToken);
       console.log(`Demo site: ${running.demo.publicId}; demo pages at ${base}/`);
       // The token travels in the fragment, so it never reaches server logs or a Referer.
       console.log(`Live view: ${base}/live/#site=${running.demo.publicId}&token=${token}`);
       console.log(`Live stream: ${base}/api/live?site=${running.demo.publicId}&token=${token}`);
     }
-    const stop = () => {
-      void running.close().then(() => process.exit(0));
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
     return -1; // keep running
   }
   if (command === 'migrate') {

@@ -37,6 +37,8 @@ export interface ServeOptions {
   trackerDir?: string | false;
   /** Extra origins the demo site accepts (e.g. a second test server). */
   demoOrigins?: string[];
+  /** The demo's live token from an earlier start, to keep; a new one when absent. */
+  demoLiveToken?: string;
   /** Everything else the handler takes (limits, trustProxy, isBot, log, ...). */
   handler?: Omit<HandlerOptions, 'db'>;
 }
@@ -92,7 +94,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     const server = createNodeServer({ handler, staticDirs, assets });
     const url = await listen(server, options.port ?? 3000, options.host ?? '127.0.0.1');
     const port = Number(new URL(url).port);
-    const demo = options.demo ? await createDemoSite(db, port, options.demoOrigins) : undefined;
+    const demo = options.demo ? await createDemoSite(db, port, options.demoOrigins, options.demoLiveToken) : undefined;
     return {
       url,
       port,

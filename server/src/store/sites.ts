@@ -107,6 +107,8 @@ export interface CreateSiteInput {
   name?: string;
   /** A chosen public id (the demo uses `demo`); random when absent. */
   publicId?: string;
+  /** A live token to keep (the demo's survives restarts); a new random one when absent. */
+  liveToken?: string;
 }
 
 /** A public id: short, URL-safe, not guessable enough to matter (it is public anyway). */
@@ -130,7 +132,7 @@ export async function createSite(db: Queryable, input: CreateSiteInput): Promise
   const users = await db.query<{ id: string }>('select id from auth.users where email = $1', [email]);
   const userId = users[0]!.id;
   const secret = `oms_${randomToken(24)}`;
-  const liveToken = `oml_${randomToken(24)}`;
+  const liveToken = input.liveToken ?? `oml_${randomToken(24)}`;
   const publicId = input.publicId ?? newPublicId();
   // Origins travel as JSON text: array parameters are encoded differently by the two drivers.
   const rows = await db.query<{ id: string; public_id: string; user_id: string }>(
