@@ -42,6 +42,12 @@ function dbTarget(values: { 'database-url'?: string; 'data-dir'?: string }) {
   return url ? { url } : { dataDir: process.env.OPSMANTIK_DATA_DIR ?? '.opsmantik/data' };
 }
 
+/** Said before a command writes to the embedded database, so nobody creates a site in the wrong place. */
+function sayEmbedded(target: { url?: string; dataDir?: string }): void {
+  if (target.url) return;
+  console.error(`Using the embedded database in ${resolve(target.dataDir!)} (no --database-url or DATABASE_URL given).`);
+}
+
 /** Where the demo's live token is kept between starts: beside the embedded database, or in .opsmantik/. */
 function demoTokenFile(target: { dataDir?: string }): string {
   return join(target.dataDir ? dirname(resolve(target.dataDir)) : resolve('.opsmantik'), 'demo-live-token');
@@ -109,7 +115,9 @@ async function main(argv: string[]): Promise<number> {
     return -1; // keep running
   }
   if (command === 'migrate') {
-    const db = await openDb(dbTarget(values));
+    const target = dbTarget(values);
+    sayEmbedded(target);
+    const db = await openDb(target);
     try {
       const applied = await migrate(db);
       console.log(applied.length ? `Applied ${applied.join(', ')}` : 'Nothing to apply.');
@@ -123,7 +131,9 @@ async function main(argv: string[]): Promise<number> {
       console.error('site create needs --origin URL and --owner EMAIL.');
       return 1;
     }
-    const db = await openDb(dbTarget(values));
+    const target = dbTarget(values);
+    sayEmbedded(target);
+    const db = await openDb(target);
     try {
       await migrate(db);
       const site = await createSite(db, { ownerEmail: values.owner, origins: values.origin, name: values.name });
