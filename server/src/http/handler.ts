@@ -16,6 +16,7 @@ import { bearer, tokenMatches, randomToken } from './tokens.js';
 import { liveHub, liveResponse, sessionsSnapshot } from '../live/live.js';
 import { jsonLogger, scrub, type Logger } from './log.js';
 import { BAD_DATA, sqlState } from '../store/dberrors.js';
+import { PATH_ADS_CONVERSIONS, adsConversionsCsv } from '../routes/ads-conversions.js';
 
 export interface HandlerOptions {
   db: Db;
@@ -223,6 +224,10 @@ export function createHandler(options: HandlerOptions): Handler {
       const limitParam = Number(url.searchParams.get('limit') ?? 50);
       const n = Number.isInteger(limitParam) ? Math.min(Math.max(limitParam, 1), 200) : 50;
       return json(await sessionsSnapshot(db, s.id, n));
+    }
+    if (path === PATH_ADS_CONVERSIONS) {
+      if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'method_not_allowed', `${path} accepts GET only.`, { allow: 'GET, HEAD' });
+      return adsConversionsCsv(request, { db, sites, now: now() }, (id) => (state.site = id));
     }
     throw new HttpError(404, 'not_found', `Nothing is served at ${path.slice(0, 200)}.`);
   }
