@@ -99,10 +99,10 @@ COMMENT ON TABLE public.ad_uploads IS 'Conversions sent to the Google Ads API, o
 CREATE INDEX IF NOT EXISTS ad_uploads_site_status_idx
   ON public.ad_uploads (site_id, status, next_attempt_at);
 
-/* The conversion query looks up a site's conversion events by time (events_site_created_idx covers
- * it) and its sessions above a lead score by last activity. */
-CREATE INDEX IF NOT EXISTS sessions_site_last_event_idx
-  ON public.sessions (site_id, last_event_at);
+/* No index of its own for the conversion query: it reads a site's calls by time
+ * (calls_site_call_time_idx), conversion events by time (events_site_created_idx) and, for leads,
+ * the site's sessions through their site_id indexes. An index on (site_id, last_event_at) was
+ * tried and dropped: the planner then preferred it for call matching's fingerprint lookup. */
 
 /* Security: the owner sees (and may change the settings of) their own sites' rows; the server's
  * role (service_role on Supabase) does everything; anon nothing. */
