@@ -17,6 +17,7 @@ import { liveHub, liveResponse, sessionsSnapshot } from '../live/live.js';
 import { jsonLogger, scrub, type Logger } from './log.js';
 import { BAD_DATA, sqlState } from '../store/dberrors.js';
 import { PATH_ADS_CONVERSIONS, adsConversionsCsv } from '../routes/ads-conversions.js';
+import { PATH_ADS_UPLOADS, adsUploadsSnapshot } from '../routes/ads-uploads.js';
 
 export interface HandlerOptions {
   db: Db;
@@ -224,6 +225,12 @@ export function createHandler(options: HandlerOptions): Handler {
       const limitParam = Number(url.searchParams.get('limit') ?? 50);
       const n = Number.isInteger(limitParam) ? Math.min(Math.max(limitParam, 1), 200) : 50;
       return json(await sessionsSnapshot(db, s.id, n));
+    }
+    if (path === PATH_ADS_UPLOADS) {
+      if (method !== 'GET') throw new HttpError(405, 'method_not_allowed', `${path} accepts GET only.`, { allow: 'GET' });
+      const s = await ownerSite(request, url);
+      state.site = s.publicId;
+      return json(await adsUploadsSnapshot(db, s.id));
     }
     if (path === PATH_ADS_CONVERSIONS) {
       if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'method_not_allowed', `${path} accepts GET only.`, { allow: 'GET, HEAD' });

@@ -20,7 +20,7 @@ import { migrate } from '../store/db/migrate.js';
 import type { Db } from '../store/db/types.js';
 import { keyringFromEnv, type Keyring } from '../store/credentials.js';
 import { loadAdsSettings, saveAdsSettings } from '../store/conversions.js';
-import { uploadCounts, uploadRows } from '../store/ad-uploads.js';
+import { lastRun, uploadCounts, uploadRows } from '../store/ad-uploads.js';
 import { isTimeZone, type AdUserDataSetting, type AdsSettings } from '../rules/conversions.js';
 import { normalizeCustomerId, saveAdsCredentials, type AdsCredentials } from '../ads/credentials.js';
 import { accessTokens, AdsAuthError } from '../ads/oauth.js';
@@ -229,12 +229,9 @@ export async function runAdsCommand(argv: string[], dbTarget: DbTarget, env: Nod
     }
     // status
     const site = await siteOf(db, v.site!);
-    const [run] = await db.query<{ last_run_at: Date | string | null; last_run_status: string | null; last_run_message: string | null }>(
-      'select last_run_at, last_run_status, last_run_message from public.site_ads_settings where site_id = $1::uuid',
-      [site.id],
-    );
+    const run = await lastRun(db, site.id);
     const counts = await uploadCounts(db, site.id);
-    out(`${v.site}: last run ${when(run?.last_run_at ?? null)} ${run?.last_run_status ?? 'never'}${run?.last_run_message ? ` (${run.last_run_message})` : ''}`);
+    out(`${v.site}: last run ${when(run?.at ?? null)} ${run?.status ?? 'never'}${run?.message ? ` (${run.message})` : ''}`);
     out(`  ${['uploaded', 'failed', 'rejected', 'sending'].map((s) => `${counts[s] ?? 0} ${s}`).join(', ')}`);
     for (const r of await uploadRows(db, site.id)) {
       const why = r.error_code ? ` ${r.error_code}${r.error_message ? `: ${r.error_message}` : ''}` : '';

@@ -153,3 +153,18 @@ export async function recordRun(db: Queryable, siteId: string, status: 'ok' | 'p
     [siteId, iso(now), status, message],
   );
 }
+
+export interface LastRun {
+  at: Date | string | null;
+  status: string | null;
+  message: string | null;
+}
+
+/** The site's last upload run, or null before the first. */
+export async function lastRun(db: Queryable, siteId: string): Promise<LastRun | null> {
+  const [row] = await db.query<{ last_run_at: Date | string | null; last_run_status: string | null; last_run_message: string | null }>(
+    'select last_run_at, last_run_status, last_run_message from public.site_ads_settings where site_id = $1::uuid',
+    [siteId],
+  );
+  return row?.last_run_at ? { at: row.last_run_at, status: row.last_run_status, message: row.last_run_message } : null;
+}

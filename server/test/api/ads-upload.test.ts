@@ -231,6 +231,27 @@ describe.each(backends)('Google Ads upload job on %s', (kind) => {
     expect(orderIdOf('call', 'ABC')).toBe('om-call-abc');
   });
 
+  it('GET /api/ads/uploads shows the owner (live token) what went and what failed, and nobody else', async () => {
+    const seed = await connectedSite();
+    google.failRow(seed.ids.w1, 'TOO_RECENT_EVENT', 1);
+    await uploadSiteConversions(options(), site(seed));
+    const get = async (token: string) => {
+      const res = await h.handler(new Request(`https://api.opsmantik.test/api/ads/uploads?site=${seed.site.publicId}&token=${encodeURIComponent(token)}`));
+      return { status: res.status, json: (await res.json()) as any };
+    };
+    const res = await get(seed.site.liveToken);
+    expect(res.status).toBe(200);
+    expect(res.json.last_run).toMatchObject({ status: 'partial', at: new Date(clock).toISOString() });
+    expect(res.json.counts).toEqual({ uploaded: seed.expected.length - 1, failed: 1, rejected: 0, sending: 0 });
+    expect(res.json.uploads).toContainEqual(expect.objectContaining({
+      kind: 'call', click_id_kind: 'wbraid', status: 'failed', attempts: 1, error_code: 'TOO_RECENT_EVENT', next_attempt_at: new Date(clock + 15 * MIN).toISOString(),
+    }));
+    expect(JSON.stringify(res.json)).not.toContain(seed.ids.w1);
+    expect((await get(seed.site.secret)).status).toBe(401);
+    const other = await h.newSite();
+    expect((await get(other.liveToken)).status).toBe(401);
+  });
+
   it('no credential or access token appears in a log line or a report', async () => {
     const everything = JSON.stringify(logs);
     expect(logs.length).toBeGreaterThan(5);
