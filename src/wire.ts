@@ -109,6 +109,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'month_out_of_window'
   | 'invalid_call_time'
+  | 'invalid_query'
   | 'rate_limited'
   | 'not_found'
   | 'method_not_allowed'

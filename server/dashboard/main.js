@@ -7,7 +7,7 @@
  * sessionStorage (a reload keeps working). Once read, it is removed from the address bar.
  */
 import { applyChange, applySnapshot, emptyState } from './state.js';
-import { createView } from './view.js';
+import { createView, renderAds } from './view.js';
 
 const STORE = 'opsmantik.live';
 
@@ -85,6 +85,14 @@ async function start() {
     applySnapshot(state, await res.json());
     view.render(state);
   };
+
+  // Google Ads uploads change at most once per upload run: read every minute, not streamed.
+  const loadAds = async () => {
+    const res = await fetch(`${base}/api/ads/uploads?${query}`, { cache: 'no-store' });
+    renderAds(document, res.ok ? await res.json() : null);
+  };
+  loadAds().catch(() => renderAds(document, null));
+  setInterval(() => loadAds().catch(() => undefined), 60_000);
 
   // The stream first, then the snapshot: a change made in between is in one or the other (or
   // both, which merging tolerates), never in neither. Each reconnection loads the snapshot again

@@ -152,3 +152,37 @@ export function createView(root) {
     },
   };
 }
+
+const UPLOAD_TEXT = { uploaded: 'sent', failed: 'retrying', rejected: 'refused', sending: 'sending' };
+
+/**
+ * The Google Ads upload panel from GET /api/ads/uploads: the last run, counts, and the latest
+ * conversions with Google's error where there was one.
+ */
+export function renderAds(root, snapshot) {
+  const panel = root.querySelector('#ads');
+  if (!snapshot) {
+    panel.replaceChildren(h('p', { class: 'empty', text: 'Not available.' }));
+    return;
+  }
+  const run = snapshot.last_run;
+  const c = snapshot.counts;
+  panel.replaceChildren(
+    h('p', { class: 'ads-run', 'data-status': run?.status ?? 'never' },
+      run ? `Last run ${clock(run.at)}: ${run.status}${run.message ? ` (${run.message})` : ''}` : 'No upload through the API yet.'),
+    h('p', { class: 'ads-counts', text: `${c.uploaded} sent · ${c.failed} retrying · ${c.rejected} refused` }),
+    h(
+      'ul',
+      { class: 'ads-rows' },
+      snapshot.uploads.map((u) =>
+        h(
+          'li',
+          { class: `ads-row ${u.status}`, 'data-order': u.order_id, 'data-status': u.status, title: u.error_message ?? '' },
+          h('span', { class: 'ads-status', text: UPLOAD_TEXT[u.status] ?? u.status }),
+          ` ${u.kind} → ${u.conversion_action} (${u.click_id_kind})`,
+          u.error_code ? h('span', { class: 'ads-error', text: ` ${u.error_code}` }) : null,
+        ),
+      ),
+    ),
+  );
+}

@@ -78,6 +78,7 @@ export function createHandler(options: HandlerOptions): Handler {
     isBot: options.isBot ?? defaultIsBot,
     hub,
     clickIdCookie: options.clickIdCookie !== false,
+    sites,
     site,
     async limit(route, request, info, publicId) {
       const limiter = await limiterReady;

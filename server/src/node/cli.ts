@@ -3,6 +3,7 @@
  *   serve   [--database-url URL] [--port N] [--host H] [--redis-url URL] [--data-dir DIR] [--trust-proxy N] [--demo]
  *   migrate [--database-url URL] [--data-dir DIR]
  *   site create --origin URL [--origin URL ...] --owner EMAIL [--name NAME] [--database-url URL] [--data-dir DIR]
+ *   ads connect|settings|upload|status ... (node/ads-commands.ts)
  * DATABASE_URL, REDIS_URL, PORT and OPSMANTIK_DATA_DIR are read when the flags are absent.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,11 +13,13 @@ import { openDb } from '../store/db/index.js';
 import { migrate } from '../store/db/migrate.js';
 import { createSite } from '../store/sites.js';
 import { serve } from './serve.js';
+import { ADS_USAGE, adsUploadFromEnv, runAdsCommand } from './ads-commands.js';
 
 const USAGE = `Usage:
   opsmantik serve [--database-url URL] [--port N] [--host HOST] [--redis-url URL] [--data-dir DIR] [--trust-proxy HOPS] [--demo]
   opsmantik migrate [--database-url URL] [--data-dir DIR]
   opsmantik site create --origin URL [--origin URL ...] --owner EMAIL [--name NAME] [--database-url URL] [--data-dir DIR]
+${ADS_USAGE}
 
 Without --database-url (or DATABASE_URL) the embedded database in --data-dir (default .opsmantik/data) is used.`;
 
@@ -72,6 +75,8 @@ function saveToken(file: string, token: string): void {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // The ads commands parse their own flags.
+  if (argv[0] === 'ads') return runAdsCommand(argv.slice(1), dbTarget);
   const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true });
   const [command, sub] = positionals;
   if (values.help || !command) {
@@ -92,6 +97,7 @@ async function main(argv: string[]): Promise<number> {
       redisUrl: values['redis-url'] ?? process.env.REDIS_URL,
       demo: values.demo,
       demoLiveToken: tokenFile ? readToken(tokenFile) : undefined,
+      adsUpload: adsUploadFromEnv(),
       handler: { trustProxy: trust === undefined ? false : trust === 'true' ? true : Number(trust) },
     });
     // Before anything is printed: whoever waits for the addresses may signal at once.

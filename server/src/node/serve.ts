@@ -15,6 +15,8 @@ import { createDemoSite } from './demo.js';
 import { serverDir, trackerDir } from './locate.js';
 import { trackerAssets, TRACKER_FILES, type AssetServer } from './assets.js';
 import type { CreatedSite } from '../store/sites.js';
+import { runUploadJob, type UploadJobOptions } from '../ads/upload-job.js';
+import { jsonLogger } from '../http/log.js';
 
 export interface ServeOptions {
   /** PostgreSQL URL; the embedded database when absent. */
@@ -39,6 +41,11 @@ export interface ServeOptions {
   demoOrigins?: string[];
   /** The demo's live token from an earlier start, to keep; a new one when absent. */
   demoLiveToken?: string;
+  /**
+   * Upload due Google Ads conversions of the sites that upload through the API, every `everyMs`
+   * (node/ads-commands.ts adsUploadFromEnv builds this from the environment).
+   */
+  adsUpload?: Pick<UploadJobOptions, 'keyring' | 'tokenUrl' | 'adsBaseUrl'> & { everyMs: number };
   /** Everything else the handler takes (limits, trustProxy, isBot, log, ...). */
   handler?: Omit<HandlerOptions, 'db'>;
 }
@@ -87,6 +94,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     await db.query('select public.maintain_partitions(2)');
     const daily = setInterval(() => void db.query('select public.maintain_partitions(2)').catch(() => undefined), 86_400_000);
     daily.unref();
+    const adsJob = options.adsUpload && adsUploadEvery(db, options.adsUpload, options.handler?.log ?? jsonLogger);
     const handler = createHandler({ ...options.handler, db, redisUrl: options.redisUrl ?? options.handler?.redisUrl });
     const staticDirs = [...(options.staticDirs ?? []), ...(options.demo ? demoStaticDirs() : [])];
     const trackerDir = options.trackerDir === false ? undefined : (options.trackerDir ?? trackerFilesDir());
@@ -105,6 +113,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       trackerScript: assets ? `${url}/opsmantik.min.js` : undefined,
       async close() {
         clearInterval(daily);
+        if (adsJob) clearInterval(adsJob);
         // Open streams (live view) would keep close() waiting for ever.
         server.closeAllConnections?.();
         await new Promise<void>((done) => server.close(() => done()));
@@ -116,4 +125,20 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     if (ownsDb) await db.close().catch(() => undefined);
     throw err;
   }
+}
+
+/** The periodic upload; a run still going when the next is due is not doubled. */
+function adsUploadEvery(db: Db, o: NonNullable<ServeOptions['adsUpload']>, log: NonNullable<UploadJobOptions['log']>): ReturnType<typeof setInterval> {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    runUploadJob({ db, keyring: o.keyring, tokenUrl: o.tokenUrl, adsBaseUrl: o.adsBaseUrl, log })
+      .catch((err: unknown) => log({ level: 'error', msg: 'ads_upload', status: 'failed', message: String((err as Error)?.message ?? err).slice(0, 300) }))
+      .finally(() => {
+        running = false;
+      });
+  }, o.everyMs);
+  timer.unref();
+  return timer;
 }

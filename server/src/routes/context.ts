@@ -7,7 +7,7 @@ import type { BotDetector } from '../rules/bots.js';
 import type { LiveHub } from '../live/live.js';
 import type { Logger } from '../http/log.js';
 import type { Route as LimitRoute } from '../http/ratelimit.js';
-import type { Site } from '../store/sites.js';
+import type { Site, SiteLookup } from '../store/sites.js';
 import type { ConnInfo } from '../http/client.js';
 
 export interface RouteContext {
@@ -20,6 +20,8 @@ export interface RouteContext {
   clickIdCookie: boolean;
   /** Charges one request of `route` to the client and site; throws 429 when over the limit. */
   limit(route: LimitRoute, request: Request, info: ConnInfo | undefined, publicId: string): Promise<void>;
+  /** The cached site lookup (for routes that authenticate by site themselves). */
+  sites: SiteLookup;
   /** The site with this public id; throws 404 unknown_site. */
   site(publicId: string): Promise<Site>;
   /** Throws 403 unless the request's Origin is one of the site's. */

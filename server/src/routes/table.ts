@@ -5,6 +5,8 @@
  */
 import { PATH_CALL, PATH_SYNC } from '../wire.js';
 import type { RouteHandler } from './context.js';
+import { adsConversions, PATH_ADS_CONVERSIONS } from './ads-conversions.js';
+import { adsUploads, PATH_ADS_UPLOADS } from './ads-uploads.js';
 import { callEvent } from './call-event.js';
 import { health } from './health.js';
 import { live } from './live.js';
@@ -25,6 +27,8 @@ export const ROUTES: readonly RouteEntry[] = [
   { path: '/api/sessions', methods: ['GET'], handle: sessions },
   { path: '/api/live', methods: ['GET'], handle: live },
   { path: '/healthz', methods: ['GET', 'HEAD'], handle: health },
+  { path: PATH_ADS_CONVERSIONS, methods: ['GET', 'HEAD'], handle: adsConversions },
+  { path: PATH_ADS_UPLOADS, methods: ['GET'], handle: adsUploads },
 ];
 
 const byPath = new Map(ROUTES.map((r) => [r.path, r]));

@@ -35,6 +35,9 @@ describe(`the live view (on ${kind})`, () => {
     await page.reload();
     await page.locator('#status[data-state="live"]').waitFor();
     expect(await page.locator('#token-form').isHidden()).toBe(true);
+    // The Google Ads panel reads /api/ads/uploads with the same token; the demo has uploaded nothing.
+    await page.locator('#ads .ads-run[data-status="never"]').waitFor();
+    expect(await page.locator('#ads .ads-counts').textContent()).toBe('0 sent · 0 retrying · 0 refused');
     await context.close();
   });
 

@@ -27,9 +27,14 @@ async function shape(db: Queryable) {
 }
 
 describe('migration files', () => {
-  it('are found from the source tree and numbered without gaps', () => {
+  it('are found from the source tree, numbered from 001, each number once', () => {
     expect(migrationsDir()).toMatch(/sql$/);
-    expect(names.map((n) => n.slice(0, 3))).toEqual(names.map((_, i) => String(i + 1).padStart(3, '0')));
+    // Numbers are handed out to parallel branches, so one branch may lack another's (a gap) until
+    // they are merged; what must hold is one file per number, in order.
+    const numbers = names.map((n) => Number(n.slice(0, 3)));
+    expect(numbers[0]).toBe(1);
+    expect(new Set(numbers).size).toBe(numbers.length);
+    expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
   });
 
   it('can be pasted into an SQL editor: no psql meta-commands, no transaction control', () => {
@@ -103,7 +108,7 @@ describe.each(backends)('010_call_once on a database with calls already stored, 
       const otherPhone = await add('fp-1', '+15550199', '2026-11-25T10:00:05Z');
       const noFp = [await add(null, '+15550100', '2026-11-25T10:00:05Z'), await add(null, '+15550100', '2026-11-25T10:00:06Z')];
 
-      expect(await migrate(target.db)).toEqual(['010_call_once.sql']);
+      expect(await migrate(target.db)).toEqual(names.filter((n) => n >= '010_'));
       const left = await target.db.query<{ id: string }>('SELECT id FROM public.calls ORDER BY created_at, id');
       expect(left.map((r) => r.id).sort()).toEqual([first, otherPhone, ...noFp].sort());
       expect(await sqlState(add('fp-1', '+15550100', '2026-11-25T10:01:00Z'))).toBe('23505');
