@@ -111,6 +111,8 @@ export type ErrorCode =
   | 'invalid_call_time'
   | 'rate_limited'
   | 'not_found'
+  /** A dashboard request's period, filter, cursor or id is not one the server reads. */
+  | 'invalid_query'
   | 'method_not_allowed'
   | 'storage_error';
 
