@@ -63,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
     });
     const base = `http://localhost:${running.port}`;
     console.log(`OpsMantik listening on ${base} (${target.url ? 'PostgreSQL' : `embedded database in ${target.dataDir}`})`);
+    console.log(`Dashboard: ${base}/dashboard/ (sign in with a site id and its live token)`);
     if (running.demo) {
       const token = encodeURIComponent(running.demo.liveToken);
       console.log(`Demo site: ${running.demo.publicId}; demo pages at ${base}/`);

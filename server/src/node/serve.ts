@@ -44,6 +44,17 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * The dashboard at /dashboard/ (server/dashboard/app/), served in production too: it holds no data
+ * and no secret, and signs in with a site's live token. Its shared helpers sit one folder up and
+ * are mounted at /dashboard/lib/.
+ */
+export function dashboardStaticDirs(): StaticDir[] {
+  const app = serverDir('dashboard/app');
+  const lib = serverDir('dashboard');
+  return app && lib ? [{ prefix: '/dashboard/', dir: app }, { prefix: '/dashboard/lib/', dir: lib }] : [];
+}
+
 /** The demo pages (the tracker's examples/) at /, its build at /dist/ and the live view at /live/, where they exist. */
 export function demoStaticDirs(): StaticDir[] {
   const dirs: StaticDir[] = [];
@@ -67,7 +78,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     const daily = setInterval(() => void db.query('select public.maintain_partitions(2)').catch(() => undefined), 86_400_000);
     daily.unref();
     const handler = createHandler({ ...options.handler, db, redisUrl: options.redisUrl ?? options.handler?.redisUrl });
-    const staticDirs = [...(options.staticDirs ?? []), ...(options.demo ? demoStaticDirs() : [])];
+    const staticDirs = [...(options.staticDirs ?? []), ...dashboardStaticDirs(), ...(options.demo ? demoStaticDirs() : [])];
     const server = createNodeServer({ handler, staticDirs });
     const url = await listen(server, options.port ?? 3000, options.host ?? '127.0.0.1');
     const port = Number(new URL(url).port);
