@@ -91,8 +91,14 @@ function callsScope(siteId: string, period: Period, q: DashboardQuery, p: Params
   let sql = `c.site_id = ${site}::uuid and c.call_time >= ${p.add(period.start.toISOString())}::timestamptz
              and c.call_time < ${p.add(period.end.toISOString())}::timestamptz`;
   if (Object.keys(q.filters).length) {
-    sql += ` and c.status = 'matched' and exists (select 1 from public.sessions s
+    // The session's month is bounded too, so that only the period's partitions are planned: a
+    // call whose session began more than a month before the period is not counted under a filter.
+    const first = p.add(period.firstMonth);
+    const last = p.add(period.lastMonth);
+    sql += ` and c.status = 'matched' and c.matched_session_month between ${first}::date and ${last}::date
+             and exists (select 1 from public.sessions s
                where s.id = c.matched_session_id and s.created_month = c.matched_session_month
+                 and s.created_month between ${first}::date and ${last}::date
                  and s.site_id = ${site}::uuid${filterSql(q, p)})`;
   }
   return sql;
