@@ -144,7 +144,7 @@ export function leadView(st, detail) {
     { class: 'lead-page', 'data-session': s0.id },
     h('p', {}, h('a', { href: writeState({ ...st, lead: '', month: '' }), 'data-close-lead': '1', text: '← All leads' })),
     h('h2', { tabindex: '-1', text: `Session ${String(s0.id).slice(0, 8)}` }),
-    h('dl', { class: 'facts' }, FIELDS.map(([k, f]) => [h('dt', { text: k }), h('dd', { text: f(s0) ?? '–' })])),
+    h('dl', { class: 'facts' }, FIELDS.flatMap(([k, f]) => [h('dt', { text: k }), h('dd', { text: f(s0) ?? '–' })])),
     h('h3', { text: `Timeline (${detail.events.length} events, ${detail.calls.length} calls)` }),
     h(
       'ol',
