@@ -1,7 +1,8 @@
 /**
- * Sessions, leads and calls over the period: one SVG line per series, hand-written (about 2 kB)
- * because the dashboard needs only lines, a grid and a value per point, where uPlot is about 50 kB
- * minified; the same numbers are in a table beside it for screen readers and keyboards.
+ * Sessions, leads and calls over the period: one SVG line per series, hand-written (1.5 kB
+ * gzipped) because the dashboard needs only lines, a grid and a value per point, where uPlot is
+ * 22 kB gzipped (docs/server.md, Dashboard); the same numbers are in a table under it for screen
+ * readers and keyboards.
  */
 import { h, s } from './lib/dom.js';
 
