@@ -9,6 +9,7 @@
 // creates a database of its own there and drops it at the end. Results: bench/results/dashboard.json.
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
@@ -50,7 +51,8 @@ try {
   for (const t of ['sessions', 'events', 'calls']) await db.query(`alter table public.${t} disable trigger user`);
   await seedDashboard(db, site.id, { sessions: SESSIONS, eventsPerSession: PER_SESSION, now, tag: 'bench' });
   for (const t of ['sessions', 'events', 'calls']) await db.query(`alter table public.${t} enable trigger user`);
-  await db.query('analyze');
+  // Index-only scans need the visibility map that VACUUM sets (autovacuum does it in production).
+  await db.query('vacuum analyze');
   const [counts] = await db.query(
     `select (select count(*) from public.sessions)::int as sessions, (select count(*) from public.events)::int as events,
             (select count(*) from public.calls)::int as calls,
@@ -62,6 +64,8 @@ try {
 
   running = await serve({ databaseUrl: benchUrl, port: 0, handler: { log: () => {} } });
   const base = `${running.url}`;
+  const loadStart = os.loadavg().map((x) => Math.round(x * 10) / 10);
+  console.log(`load average before timing: ${loadStart.join(' ')} on ${os.cpus().length} cores`);
   const auth = { authorization: `Bearer ${site.liveToken}` };
   const day = (t) => new Date(t).toISOString().slice(0, 10);
   const periods = {
@@ -101,12 +105,14 @@ try {
       await time('export leads', pname, fname, `/api/export?${q}&what=leads`);
     }
   }
+  const load = os.loadavg().map((x) => Math.round(x * 10) / 10);
+  console.log(`load average at the end: ${load.join(' ')} on ${os.cpus().length} cores`);
   const views = results.filter((r) => !r.request.startsWith('export leads'));
   const worst = views.reduce((a, b) => (b.p95_ms > a.p95_ms ? b : a));
   console.log(`slowest dashboard view request (p95): ${worst.request} ${worst.period} ${worst.filter}: ${worst.p95_ms} ms`);
   const out = fileURLToPath(new URL('./results/dashboard.json', import.meta.url));
   await mkdir(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
-  await writeFile(out, `${JSON.stringify({ when: new Date().toISOString(), counts, seedSeconds, repeat: REPEAT, results }, null, 2)}\n`);
+  await writeFile(out, `${JSON.stringify({ when: new Date().toISOString(), counts, seedSeconds, repeat: REPEAT, loadStart, load, cores: os.cpus().length, results }, null, 2)}\n`);
   console.log(`wrote ${out}`);
 } finally {
   await running?.close();
