@@ -112,7 +112,7 @@ try {
   console.log(`slowest dashboard view request (p95): ${worst.request} ${worst.period} ${worst.filter}: ${worst.p95_ms} ms`);
   const out = fileURLToPath(new URL('./results/dashboard.json', import.meta.url));
   await mkdir(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
-  await writeFile(out, `${JSON.stringify({ when: new Date().toISOString(), counts, seedSeconds, repeat: REPEAT, loadStart, load, cores: os.cpus().length, results }, null, 2)}\n`);
+  await writeFile(out, `${JSON.stringify({ when: new Date().toISOString(), command: `node bench/dashboard.mjs ${process.argv.slice(2).join(' ')}`.trim(), counts, seedSeconds, repeat: REPEAT, loadStart, load, cores: os.cpus().length, results }, null, 2)}\n`);
   console.log(`wrote ${out}`);
 } finally {
   await running?.close();

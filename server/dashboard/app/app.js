@@ -23,6 +23,9 @@ const lastRows = {};
 let stream = null;
 let streamSite = '';
 let refreshTimer = 0;
+let lastRefresh = 0;
+/** The shortest time between two refreshes caused by the change stream. */
+const LIVE_EVERY_MS = 3000;
 let loading = 0;
 
 function setStatus(kind, text) {
@@ -88,7 +91,10 @@ function closeStream() {
   streamSite = '';
 }
 
-/** The site's change stream: every stored session, event or call refreshes the view (a moment later, once per burst). */
+/**
+ * The site's change stream: a stored session, event or call refreshes the view. A busy site stores
+ * several events a second and a refresh is 8 queries, so at most one refresh every few seconds.
+ */
 function connect(token) {
   if (stream && streamSite === st.site) return;
   closeStream();
@@ -96,8 +102,12 @@ function connect(token) {
   stream = openStream(st.site, token);
   stream.addEventListener('ready', () => setStatus('live', 'live'));
   stream.addEventListener('change', () => {
-    clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(() => void refresh(), 300);
+    if (refreshTimer) return;
+    const wait = Math.max(300, lastRefresh + LIVE_EVERY_MS - Date.now());
+    refreshTimer = setTimeout(() => {
+      refreshTimer = 0;
+      void refresh();
+    }, wait);
   });
   stream.addEventListener('error', () => {
     if (stream?.readyState === EventSource.CLOSED) {
@@ -122,6 +132,7 @@ async function refresh() {
   const token = tokenFor(st.site);
   if (!token) return showSignIn();
   const ticket = ++loading;
+  lastRefresh = Date.now();
   document.body.dataset.loading = 'true';
   syncControls();
   try {
