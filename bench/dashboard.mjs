@@ -62,7 +62,7 @@ try {
   console.log(`seeded ${JSON.stringify(counts)} in ${seedSeconds} s`);
   await db.close();
 
-  running = await serve({ databaseUrl: benchUrl, port: 0, handler: { log: () => {} } });
+  running = await serve({ databaseUrl: benchUrl, port: 0, handler: { log: (e) => e.level === 'error' && console.error(JSON.stringify(e)) } });
   const base = `${running.url}`;
   const loadStart = os.loadavg().map((x) => Math.round(x * 10) / 10);
   console.log(`load average before timing: ${loadStart.join(' ')} on ${os.cpus().length} cores`);

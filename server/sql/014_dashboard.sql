@@ -65,10 +65,6 @@ CREATE INDEX IF NOT EXISTS sessions_site_created_dims_idx
   ON public.sessions (site_id, created_at)
   INCLUDE (created_month, id, lead_score, attribution, fingerprint, dim_campaign, dim_keyword, dim_source, dim_landing, dim_device);
 
-/* "Visitors now": a site's sessions with an event in the last five minutes. */
-CREATE INDEX IF NOT EXISTS sessions_site_last_event_idx
-  ON public.sessions (site_id, last_event_at DESC);
-
 /* Conversions: the sessions of a site with a conversion event, read from the index alone without
  * touching the other events (partial: conversions are a small share of all events). */
 CREATE INDEX IF NOT EXISTS events_site_conversion_idx
