@@ -3,7 +3,7 @@
 // days on PostgreSQL, then every request the dashboard makes, timed over HTTP, for each period
 // and with filters on. Also prints the partitions each query plan reads.
 //
-//   node bench/dashboard.mjs [--sessions 100000] [--events-per-session 10] [--repeat 15]
+//   node bench/dashboard.mjs [--sessions 100000] [--events-per-session 10] [--repeat 15] [--note "what else ran"]
 //
 // DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) names the server; the benchmark
 // creates a database of its own there and drops it at the end. Results: bench/results/dashboard.json.
@@ -24,6 +24,8 @@ const { values } = parseArgs({
     sessions: { type: 'string', default: '100000' },
     'events-per-session': { type: 'string', default: '10' },
     repeat: { type: 'string', default: '15' },
+    // What else ran on the machine, for the report.
+    note: { type: 'string' },
   },
 });
 const SESSIONS = Number(values.sessions);
@@ -115,7 +117,7 @@ try {
   console.log(`slowest dashboard view request (p95): ${worst.request} ${worst.period} ${worst.filter}: ${worst.p95_ms} ms`);
   const out = fileURLToPath(new URL('./results/dashboard.json', import.meta.url));
   await mkdir(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
-  await writeFile(out, `${JSON.stringify({ when: new Date().toISOString(), command: `node bench/dashboard.mjs ${process.argv.slice(2).join(' ')}`.trim(), counts, seedSeconds, repeat: REPEAT, loadStart, load, cores: os.cpus().length, results }, null, 2)}\n`);
+  await writeFile(out, `${JSON.stringify({ when: new Date().toISOString(), command: `node bench/dashboard.mjs ${process.argv.slice(2).join(' ')}`.trim(), counts, seedSeconds, repeat: REPEAT, loadStart, load, cores: os.cpus().length, note: values.note, results }, null, 2)}\n`);
   console.log(`wrote ${out}`);
 } finally {
   await running?.close();

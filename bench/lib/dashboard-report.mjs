@@ -44,6 +44,7 @@ export function dashboardSection(d) {
       '(1, 5, 15 minutes), so every figure is inflated by the wait for a core; on an idle machine they are lower.',
     );
   }
+  if (d.note) out.push('', d.note);
   out.push(
     '',
     'Where the time goes (EXPLAIN ANALYZE on the same data): every query reads only the period\'s partitions, and the',
