@@ -2,7 +2,8 @@
  * The dashboard in a real browser, on a site with three months of history: sign-in kept in the
  * browser, every tile and breakdown against SQL written here (not the server's), a filter applied
  * with the keyboard and shared by its URL, a call arriving live, paging past the first 100 leads,
- * a lead's timeline, CSV downloads parsed, a rotated token signing out, and a phone-width layout.
+ * a lead's timeline, CSV downloads parsed, several sites signed in at once, a rotated token signing
+ * out, and a phone-width layout.
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -277,6 +278,27 @@ describe(`the dashboard (on ${kind})`, () => {
     expect(campaign[0]).toEqual(['value', 'visitors', 'sessions', 'leads', 'conversions', 'calls']);
     const expected = await q<{ value: string; sessions: number }>(`select ${EXPECTED_DIM.campaign} as value, count(*)::int as sessions from public.sessions s where ${scope} group by 1`, period());
     expect(Object.fromEntries(campaign.slice(1).map((r) => [r[0], Number(r[2])]))).toEqual(Object.fromEntries(expected.map((r) => [r.value, r.sessions])));
+    await context.close();
+  });
+
+  it('keeps several sites signed in and switches between them', async () => {
+    const { createSite } = await import('../../src/store/sites.js');
+    const second = await createSite(server.db, { ownerEmail: 'second@example.com', origins: ['https://second.example'] });
+    const context = await newVisitor(browser);
+    const page = await context.newPage();
+    await page.goto(customUrl());
+    await signIn(page);
+    await page.selectOption('#site-select', '');
+    await page.locator('#signin').waitFor();
+    await page.fill('#signin [name=site]', second.publicId);
+    await page.fill('#signin [name=token]', second.liveToken);
+    await page.press('#signin [name=token]', 'Enter');
+    await page.waitForURL(new RegExp(`site=${second.publicId}`));
+    await page.locator('[data-tile="sessions"][data-value="0"]').waitFor();
+    expect(await page.locator('#site-select option').allTextContents()).toEqual(['demo', second.publicId, 'Add a site…']);
+    await page.selectOption('#site-select', 'demo');
+    await page.waitForURL(/site=demo/);
+    await page.locator('[data-tile="sessions"]:not([data-value="0"])').waitFor();
     await context.close();
   });
 
