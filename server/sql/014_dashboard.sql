@@ -57,8 +57,24 @@ CREATE TRIGGER sessions_dims
   BEFORE INSERT OR UPDATE OF utm, referrer, landing_url, user_agent ON public.sessions
   FOR EACH ROW EXECUTE FUNCTION public.opsmantik_session_dims();
 
-/* Sessions stored before this migration: set their values once (a no-op update fires the trigger). */
-UPDATE public.sessions SET utm = utm WHERE dim_device IS NULL;
+/*
+ * Sessions stored before this migration: set their values once (a no-op update fires the trigger),
+ * without a change notification per row (005's trigger would queue one for every session).
+ */
+DO $backfill$
+DECLARE
+  notifying boolean := EXISTS (SELECT 1 FROM pg_trigger
+                               WHERE tgrelid = 'public.sessions'::regclass AND tgname = 'sessions_notify_change');
+BEGIN
+  IF notifying THEN
+    ALTER TABLE public.sessions DISABLE TRIGGER sessions_notify_change;
+  END IF;
+  UPDATE public.sessions SET utm = utm WHERE dim_device IS NULL;
+  IF notifying THEN
+    ALTER TABLE public.sessions ENABLE TRIGGER sessions_notify_change;
+  END IF;
+END
+$backfill$;
 
 /* A site's sessions of a period with everything the counts and breakdowns read (index-only scans). */
 CREATE INDEX IF NOT EXISTS sessions_site_created_dims_idx
