@@ -2,6 +2,7 @@
 // Renders bench/results/*.json into docs/benchmarks.md and docs/benchmarks-chart.svg.
 // Run on its own (`node bench/report.mjs`) to re-render without measuring again.
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dashboardSection } from './lib/dashboard-report.mjs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RESULTS, DOCS } from './lib/paths.mjs';
@@ -296,6 +297,7 @@ export function render() {
   const cpu = read('cpu.json');
   const wire = read('wire.json');
   const ingest = read('ingest.json');
+  const dashboard = read('dashboard.json');
   const meta = read('meta.json') ?? {};
   const m = meta.machine ?? {};
   const busy = Object.entries(meta.parts ?? {}).filter(([, p]) => p.loadAverage?.mean > 1.5);
@@ -329,7 +331,7 @@ export function render() {
     );
   }
   lines.push('', '![Size and main-thread cost per tracker](benchmarks-chart.svg)', '', ...summary(size, cpu, wire), '');
-  lines.push(...sizeSection(size), ...cpuSection(cpu, meta), ...wireSection(wire), ...ingestSection(ingest));
+  lines.push(...sizeSection(size), ...cpuSection(cpu, meta), ...wireSection(wire), ...ingestSection(ingest), ...dashboardSection(dashboard));
   lines.push(
     '## Method, and what it does not show',
     '',

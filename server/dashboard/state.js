@@ -72,7 +72,8 @@ function mergeSession(s, r) {
 function addEvent(s, e) {
   if (s.events.some((x) => x.id === e.id)) return;
   s.events.push(e);
-  s.events.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  // Scroll milestones reached in one frame share a time and may arrive in any order: by value then.
+  s.events.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : (a.value ?? -1) - (b.value ?? -1)));
   if (!s.last_at || e.at > s.last_at) s.last_at = e.at;
   s.event_count = Math.max(s.event_count, s.events.length);
 }

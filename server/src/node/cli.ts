@@ -110,6 +110,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(`OpsMantik listening on ${base} (${target.url ? 'PostgreSQL' : `embedded database in ${target.dataDir}`})`);
     if (running.trackerScript) console.log(`Tracker script: ${base}/opsmantik.min.js (and opsmantik-fp.mjs beside it)`);
     else console.warn('Warning: the tracker files (opsmantik.min.js, opsmantik-fp.mjs) were not found, so this server does not serve the script tag: run `npm run build`, or host both files yourself.');
+    console.log(`Dashboard: ${base}/dashboard/ (sign in with a site id and its live token)`);
     if (running.demo) {
       if (tokenFile) saveToken(tokenFile, running.demo.liveToken);
       const token = encodeURIComponent(running.demo.liveToken);

@@ -63,6 +63,17 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * The dashboard at /dashboard/ (server/dashboard/app/), served in production too: it holds no data
+ * and no secret, and signs in with a site's live token. Its shared helpers sit one folder up and
+ * are mounted at /dashboard/lib/.
+ */
+export function dashboardStaticDirs(): StaticDir[] {
+  const app = serverDir('dashboard/app');
+  const lib = serverDir('dashboard');
+  return app && lib ? [{ prefix: '/dashboard/', dir: app }, { prefix: '/dashboard/lib/', dir: lib }] : [];
+}
+
 /** The demo pages (the tracker's examples/) at /, its build at /dist/ and the live view at /live/, where they exist. */
 export function demoStaticDirs(): StaticDir[] {
   const dirs: StaticDir[] = [];
@@ -96,7 +107,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     daily.unref();
     const adsJob = options.adsUpload && adsUploadEvery(db, options.adsUpload, options.handler?.log ?? jsonLogger);
     const handler = createHandler({ ...options.handler, db, redisUrl: options.redisUrl ?? options.handler?.redisUrl });
-    const staticDirs = [...(options.staticDirs ?? []), ...(options.demo ? demoStaticDirs() : [])];
+    const staticDirs = [...(options.staticDirs ?? []), ...dashboardStaticDirs(), ...(options.demo ? demoStaticDirs() : [])];
     const trackerDir = options.trackerDir === false ? undefined : (options.trackerDir ?? trackerFilesDir());
     const assets: AssetServer | undefined = trackerDir ? trackerAssets(trackerDir) : undefined;
     const server = createNodeServer({ handler, staticDirs, assets });

@@ -7,10 +7,15 @@ import { PATH_CALL, PATH_SYNC } from '../wire.js';
 import type { RouteHandler } from './context.js';
 import { adsConversions, PATH_ADS_CONVERSIONS } from './ads-conversions.js';
 import { adsUploads, PATH_ADS_UPLOADS } from './ads-uploads.js';
+import { breakdown } from './breakdown.js';
 import { callEvent } from './call-event.js';
+import { exportCsv } from './export.js';
 import { health } from './health.js';
+import { lead } from './lead.js';
+import { leads } from './leads.js';
 import { live } from './live.js';
 import { sessions } from './sessions.js';
+import { stats } from './stats.js';
 import { sync } from './sync.js';
 
 export interface RouteEntry {
@@ -26,6 +31,12 @@ export const ROUTES: readonly RouteEntry[] = [
   { path: PATH_CALL, methods: ['POST'], cors: true, handle: callEvent },
   { path: '/api/sessions', methods: ['GET'], handle: sessions },
   { path: '/api/live', methods: ['GET'], handle: live },
+  // The dashboard (server/dashboard/app/), all for the site's owner (live token).
+  { path: '/api/stats', methods: ['GET'], handle: stats },
+  { path: '/api/breakdown', methods: ['GET'], handle: breakdown },
+  { path: '/api/leads', methods: ['GET'], handle: leads },
+  { path: '/api/lead', methods: ['GET'], handle: lead },
+  { path: '/api/export', methods: ['GET'], handle: exportCsv },
   { path: '/healthz', methods: ['GET', 'HEAD'], handle: health },
   { path: PATH_ADS_CONVERSIONS, methods: ['GET', 'HEAD'], handle: adsConversions },
   { path: PATH_ADS_UPLOADS, methods: ['GET'], handle: adsUploads },

@@ -74,7 +74,7 @@ describe.each(backends)('opsmantik CLI on %s', (kind) => {
 });
 
 describe('opsmantik serve', () => {
-  it.each(backends)('answers /healthz on %s and stops on SIGTERM', async (kind) => {
+  it.each(backends)('answers /healthz, serves the dashboard on %s, and stops on SIGTERM', async (kind) => {
     let target: string[] = [];
     let cleanup = async () => undefined as void;
     if (kind === 'postgres') {
@@ -100,6 +100,11 @@ describe('opsmantik serve', () => {
       });
       const res = await fetch(`${url.replace('localhost', '127.0.0.1')}/healthz`);
       expect(res.status).toBe(200);
+      // The dashboard is served without --demo, its shared helpers beside it.
+      const page = await fetch(`${url.replace('localhost', '127.0.0.1')}/dashboard/`);
+      expect([page.status, await page.text()]).toEqual([200, expect.stringContaining('<title>OpsMantik · dashboard</title>')]);
+      expect((await fetch(`${url.replace('localhost', '127.0.0.1')}/dashboard/lib/dom.js`)).status).toBe(200);
+      expect(out).toContain('/dashboard/');
       const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

@@ -85,6 +85,15 @@ describe('the live view model', () => {
     expect(applyChange(state, { table: 'other', op: 'INSERT', record: { id: 'x' } })).toEqual({});
   });
 
+  it('orders scroll milestones stored at the same moment by depth, whatever order they arrive in', () => {
+    const state = emptyState();
+    applyChange(state, { table: 'sessions', op: 'INSERT', record: sessionRecord(S1) });
+    for (const [id, v] of [['a', 25], ['b', 90], ['c', 50], ['d', 75]] as const) {
+      applyChange(state, { table: 'events', op: 'INSERT', record: eventRecord(id, S1, { event_category: 'scroll', event_action: 'depth', event_value: v }) });
+    }
+    expect(state.sessions.get(S1)!.events.map((e) => e.value)).toEqual([25, 50, 75, 90]);
+  });
+
   it(`keeps the newest ${KEEP} sessions in memory`, () => {
     const state = emptyState();
     for (let n = 0; n < KEEP + 5; n++) {

@@ -5,7 +5,7 @@
  */
 import { createHandler } from '../../../src/http/handler.js';
 import { createNodeServer, listen } from '../../../src/node/binding.js';
-import { demoStaticDirs } from '../../../src/node/serve.js';
+import { dashboardStaticDirs, demoStaticDirs } from '../../../src/node/serve.js';
 import { createDemoSite } from '../../../src/node/demo.js';
 import type { CreatedSite } from '../../../src/store/sites.js';
 import type { Db } from '../../../src/store/db/types.js';
@@ -32,6 +32,8 @@ export interface DemoServer {
   receivedEvents(sid: string): Record<string, unknown>[];
   /** The live view's address, token in the fragment as the CLI prints it. */
   liveUrl(): string;
+  /** The dashboard (sign-in with the live token). */
+  dashboardUrl(): string;
   close(): Promise<void>;
 }
 
@@ -86,7 +88,7 @@ export async function startDemoServer(kind: Backend, options: { checkBuild?: boo
       }
       return response;
     },
-    staticDirs: demoStaticDirs(),
+    staticDirs: [...dashboardStaticDirs(), ...demoStaticDirs()],
   });
   const url = await listen(server, 0, '127.0.0.1');
   const port = Number(new URL(url).port);
@@ -119,6 +121,7 @@ export async function startDemoServer(kind: Backend, options: { checkBuild?: boo
     },
     received: (sid) => new Set(received.get(sid.toLowerCase())?.keys() ?? []),
     receivedEvents: (sid) => [...(received.get(sid.toLowerCase())?.values() ?? [])],
+    dashboardUrl: () => `${url}/dashboard/`,
     liveUrl: () => `${url}/live/#site=${demo.publicId}&token=${encodeURIComponent(demo.liveToken)}`,
     async close() {
       server.closeAllConnections();

@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+// Dashboard benchmark (not a test): one site with 100,000 sessions and 1,000,000 events over 85
+// days on PostgreSQL, then every request the dashboard makes, timed over HTTP, for each period
+// and with filters on. Also prints the partitions each query plan reads.
+//
+//   node bench/dashboard.mjs [--sessions 100000] [--events-per-session 10] [--repeat 15] [--note "what else ran"]
+//
+// DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) names the server; the benchmark
+// creates a database of its own there and drops it at the end. Results: bench/results/dashboard.json.
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import { register } from 'tsx/esm/api';
+
+register();
+const { openDb, migrate, createSite, serve } = await import('../server/src/node.ts');
+const { seedDashboard } = await import('../server/test/support/dashboard-seed.ts');
+
+const { values } = parseArgs({
+  options: {
+    sessions: { type: 'string', default: '100000' },
+    'events-per-session': { type: 'string', default: '10' },
+    repeat: { type: 'string', default: '15' },
+    // What else ran on the machine, for the report.
+    note: { type: 'string' },
+  },
+});
+const SESSIONS = Number(values.sessions);
+const PER_SESSION = Number(values['events-per-session']);
+const REPEAT = Math.max(3, Number(values.repeat));
+const DAY = 86_400_000;
+
+const adminUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const dbName = `opsmantik_bench_${randomBytes(5).toString('hex')}`;
+const benchUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const round = (x) => Math.round(x * 10) / 10;
+
+const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+await admin.unsafe(`create database ${dbName}`);
+let running;
+try {
+  const db = await openDb({ url: benchUrl });
+  await migrate(db);
+  const site = await createSite(db, { ownerEmail: 'bench@example.com', origins: ['https://shop.example'] });
+  const now = Date.now();
+  let t0 = performance.now();
+  // The change triggers would queue a notification per row for nobody: off while seeding (only
+  // those: the trigger that fills sessions.dim_* must run).
+  for (const t of ['sessions', 'events', 'calls']) await db.query(`alter table public.${t} disable trigger ${t}_notify_change`);
+  await seedDashboard(db, site.id, { sessions: SESSIONS, eventsPerSession: PER_SESSION, now, tag: 'bench' });
+  for (const t of ['sessions', 'events', 'calls']) await db.query(`alter table public.${t} enable trigger ${t}_notify_change`);
+  const [unfilled] = await db.query('select count(*)::int as n from public.sessions where dim_device is null');
+  if (unfilled.n) throw new Error(`${unfilled.n} sessions without breakdown values`);
+  // Index-only scans need the visibility map that VACUUM sets (autovacuum does it in production).
+  await db.query('vacuum analyze');
+  const [counts] = await db.query(
+    `select (select count(*) from public.sessions)::int as sessions, (select count(*) from public.events)::int as events,
+            (select count(*) from public.calls)::int as calls,
+            (select count(*) from public.sessions where lead_score >= 50)::int as leads`,
+  );
+  const seedSeconds = round((performance.now() - t0) / 1000);
+  console.log(`seeded ${JSON.stringify(counts)} in ${seedSeconds} s`);
+  await db.close();
+
+  running = await serve({ databaseUrl: benchUrl, port: 0, handler: { log: (e) => e.level === 'error' && console.error(JSON.stringify(e)) } });
+  const base = `${running.url}`;
+  const loadStart = os.loadavg().map((x) => Math.round(x * 10) / 10);
+  console.log(`load average before timing: ${loadStart.join(' ')} on ${os.cpus().length} cores`);
+  const auth = { authorization: `Bearer ${site.liveToken}` };
+  const day = (t) => new Date(t).toISOString().slice(0, 10);
+  const periods = {
+    today: 'period=today',
+    '7d': 'period=7d',
+    '30d': 'period=30d',
+    '85d (3 months)': `period=custom&from=${day(now - 84 * DAY)}&to=${day(now)}`,
+  };
+  const filters = { none: '', 'campaign=spring&device=mobile': '&campaign=spring&device=mobile' };
+  const get = async (path) => {
+    const started = performance.now();
+    const res = await fetch(`${base}${path}`, { headers: auth });
+    const body = await res.text();
+    if (res.status !== 200) throw new Error(`${path}: ${res.status} ${body.slice(0, 200)}`);
+    return { ms: performance.now() - started, body };
+  };
+  const results = [];
+  const time = async (name, period, filter, path) => {
+    await get(path); // warm: plan cache, buffers
+    const ms = [];
+    for (let i = 0; i < REPEAT; i++) ms.push((await get(path)).ms);
+    ms.sort((a, b) => a - b);
+    const row = { request: name, period, filter, median_ms: round(percentile(ms, 50)), p95_ms: round(percentile(ms, 95)), max_ms: round(ms[ms.length - 1]) };
+    results.push(row);
+    console.log(`${name.padEnd(22)} ${period.padEnd(15)} ${filter.padEnd(30)} median ${String(row.median_ms).padStart(6)} ms  p95 ${String(row.p95_ms).padStart(6)} ms  max ${String(row.max_ms).padStart(6)} ms`);
+  };
+  for (const [pname, pq] of Object.entries(periods)) {
+    for (const [fname, fq] of Object.entries(filters)) {
+      const q = `site=${site.publicId}&${pq}${fq}`;
+      await time('stats', pname, fname, `/api/stats?${q}`);
+      for (const dim of ['attribution', 'campaign', 'keyword', 'source', 'landing', 'device']) await time(`breakdown ${dim}`, pname, fname, `/api/breakdown?${q}&dim=${dim}`);
+      const first = JSON.parse((await get(`/api/leads?${q}`)).body);
+      await time('leads page 1', pname, fname, `/api/leads?${q}`);
+      if (first.next) await time('leads page 2', pname, fname, `/api/leads?${q}&before=${encodeURIComponent(first.next)}`);
+      if (first.leads[0]) await time('lead', pname, fname, `/api/lead?site=${site.publicId}&id=${first.leads[0].id}&month=${first.leads[0].month}`);
+      await time('export campaign', pname, fname, `/api/export?${q}&what=campaign`);
+      await time('export leads', pname, fname, `/api/export?${q}&what=leads`);
+    }
+  }
+  const load = os.loadavg().map((x) => Math.round(x * 10) / 10);
+  console.log(`load average at the end: ${load.join(' ')} on ${os.cpus().length} cores`);
+  const views = results.filter((r) => !r.request.startsWith('export leads'));
+  const worst = views.reduce((a, b) => (b.p95_ms > a.p95_ms ? b : a));
+  console.log(`slowest dashboard view request (p95): ${worst.request} ${worst.period} ${worst.filter}: ${worst.p95_ms} ms`);
+  const out = fileURLToPath(new URL('./results/dashboard.json', import.meta.url));
+  await mkdir(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
+  await writeFile(out, `${JSON.stringify({ when: new Date().toISOString(), command: `node bench/dashboard.mjs ${process.argv.slice(2).join(' ')}`.trim(), counts, seedSeconds, repeat: REPEAT, loadStart, load, cores: os.cpus().length, note: values.note, results }, null, 2)}\n`);
+  console.log(`wrote ${out}`);
+} finally {
+  await running?.close();
+  await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+  await admin.end({ timeout: 5 });
+}
