@@ -8,10 +8,15 @@ import type { Db } from '../store/db/types.js';
 import { openDb } from '../store/db/index.js';
 import { migrate } from '../store/db/migrate.js';
 import { createHandler, type Handler, type HandlerOptions } from '../http/handler.js';
-import { createNodeServer, listen, type StaticDir } from './binding.js';
+import { createNodeServer, listen, type NodeServerOptions, type StaticDir } from './binding.js';
+import { withDeadline } from '../store/db/deadline.js';
+import { jsonLogger, type Logger } from '../http/log.js';
+import { gracefulClose } from './shutdown.js';
+import { createMetrics, type ServerMetrics } from './metrics.js';
 import { createDemoSite } from './demo.js';
 import { serverDir, trackerDir } from './locate.js';
 import type { CreatedSite } from '../store/sites.js';
+import { scrub } from '../http/log.js';
 
 export interface ServeOptions {
   /** PostgreSQL URL; the embedded database when absent. */
@@ -31,6 +36,16 @@ export interface ServeOptions {
   demoOrigins?: string[];
   /** Everything else the handler takes (limits, trustProxy, isBot, log, ...). */
   handler?: Omit<HandlerOptions, 'db'>;
+  /** Timeouts and caps of the HTTP server (headers, request, body rate, connections). */
+  http?: Omit<NodeServerOptions, 'handler' | 'staticDirs'>;
+  /** A request's database calls give up after this long, answered 503 (default 2500 ms). */
+  dbDeadlineMs?: number;
+  /** PostgreSQL: connect timeout (s) and statement timeout (ms). */
+  postgres?: { connectTimeoutSeconds?: number; statementTimeoutMs?: number };
+  /** On close, in-flight requests get this long to finish, ms (default 10 000). */
+  drainMs?: number;
+  /** Serve Prometheus metrics at /metrics (default true). */
+  metrics?: boolean;
 }
 
 export interface RunningServer {
@@ -58,7 +73,22 @@ export function demoStaticDirs(): StaticDir[] {
 
 export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
   const ownsDb = !options.db;
-  const db = options.db ?? (await openDb(options.databaseUrl ? { url: options.databaseUrl } : { dataDir: options.dataDir ?? '.opsmantik/data' }));
+  const log: Logger = options.handler?.log ?? jsonLogger;
+  const metrics: ServerMetrics | undefined = options.metrics === false ? undefined : await createMetrics();
+  const observe = {
+    ...metrics?.db,
+    state(up: boolean, detail: string) {
+      metrics?.db.state?.(up, detail);
+      log({ level: up ? 'info' : 'warn', msg: up ? 'database_available' : 'database_unavailable', detail: scrub(detail) });
+    },
+  };
+  const db =
+    options.db ??
+    (await openDb(
+      options.databaseUrl
+        ? { url: options.databaseUrl, postgres: { ...options.postgres, observe } }
+        : { dataDir: options.dataDir ?? '.opsmantik/data' },
+    ));
   try {
     if (ownsDb) await migrate(db);
     // The months ahead get their partitions now and daily (pg_cron does this where it exists); the
@@ -66,9 +96,16 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     await db.query('select public.maintain_partitions(2)');
     const daily = setInterval(() => void db.query('select public.maintain_partitions(2)').catch(() => undefined), 86_400_000);
     daily.unref();
-    const handler = createHandler({ ...options.handler, db, redisUrl: options.redisUrl ?? options.handler?.redisUrl });
+    const handler = createHandler({
+      ...options.handler,
+      // The request path never waits for the database longer than this; migrations above do.
+      db: withDeadline(db, options.dbDeadlineMs ?? 2500),
+      redisUrl: options.redisUrl ?? options.handler?.redisUrl,
+      ...(metrics ? { observer: metrics.requests, metrics: metrics.source } : {}),
+    });
+    metrics?.liveViewers(() => handler.liveViewers());
     const staticDirs = [...(options.staticDirs ?? []), ...(options.demo ? demoStaticDirs() : [])];
-    const server = createNodeServer({ handler, staticDirs });
+    const server = createNodeServer({ ...options.http, handler, staticDirs });
     const url = await listen(server, options.port ?? 3000, options.host ?? '127.0.0.1');
     const port = Number(new URL(url).port);
     const demo = options.demo ? await createDemoSite(db, port, options.demoOrigins) : undefined;
@@ -81,11 +118,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       demo,
       async close() {
         clearInterval(daily);
-        // Open streams (live view) would keep close() waiting for ever.
-        server.closeAllConnections?.();
-        await new Promise<void>((done) => server.close(() => done()));
-        await handler.close();
-        if (ownsDb) await db.close();
+        await gracefulClose({ server, handler, log, drainMs: options.drainMs ?? 10_000, closeDb: ownsDb ? () => db.close() : undefined });
       },
     };
   } catch (err) {

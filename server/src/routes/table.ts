@@ -6,7 +6,8 @@
 import { PATH_CALL, PATH_SYNC } from '../wire.js';
 import type { RouteHandler } from './context.js';
 import { callEvent } from './call-event.js';
-import { health } from './health.js';
+import { health, ready } from './health.js';
+import { metrics } from './metrics.js';
 import { live } from './live.js';
 import { sessions } from './sessions.js';
 import { sync } from './sync.js';
@@ -16,15 +17,19 @@ export interface RouteEntry {
   methods: readonly string[];
   /** Called by browsers from the sites' own origins: answers preflights and carries CORS headers. */
   cors?: boolean;
+  /** Stores what clients send: its log line and metrics say what was stored and what dropped, and why. */
+  writes?: boolean;
   handle: RouteHandler;
 }
 
 export const ROUTES: readonly RouteEntry[] = [
-  { path: PATH_SYNC, methods: ['POST'], cors: true, handle: sync },
-  { path: PATH_CALL, methods: ['POST'], cors: true, handle: callEvent },
+  { path: PATH_SYNC, methods: ['POST'], cors: true, writes: true, handle: sync },
+  { path: PATH_CALL, methods: ['POST'], cors: true, writes: true, handle: callEvent },
   { path: '/api/sessions', methods: ['GET'], handle: sessions },
   { path: '/api/live', methods: ['GET'], handle: live },
   { path: '/healthz', methods: ['GET', 'HEAD'], handle: health },
+  { path: '/readyz', methods: ['GET', 'HEAD'], handle: ready },
+  { path: '/metrics', methods: ['GET'], handle: metrics },
 ];
 
 const byPath = new Map(ROUTES.map((r) => [r.path, r]));
