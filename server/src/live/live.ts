@@ -118,6 +118,8 @@ export function liveHub(db: Db, options: LiveOptions = {}): LiveHub {
 }
 
 const HEARTBEAT_MS = 20_000;
+/** A viewer over its buffer that has not read for this long is dropped. */
+const STALL_MS = 1000;
 /** What a viewer is told when the server stops: come back in a second (another replica, or this one restarted). */
 const SHUTDOWN_EVENT = 'retry: 1000\nevent: shutdown\ndata: {"reason":"shutdown"}\n\n';
 
@@ -133,6 +135,7 @@ export async function liveResponse(hub: LiveHub, siteId: string, signal: AbortSi
   let unsubscribe: (() => Promise<void>) | undefined;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   let closed = false;
+  let lastRead = Date.now();
   const stop = () => {
     if (closed) return;
     closed = true;
@@ -156,9 +159,12 @@ export async function liveResponse(hub: LiveHub, siteId: string, signal: AbortSi
         const send = (text: string) => {
           if (closed) return;
           const bytes = encoder.encode(text);
-          if ((controller.desiredSize ?? 0) < bytes.byteLength) {
-            // The viewer is not reading: drop it rather than hold its changes without limit.
-            hub.log?.({ level: 'warn', msg: 'live_dropped', reason: 'slow_viewer', site: siteId, buffered_bytes: hub.bufferBytes - (controller.desiredSize ?? 0) });
+          const buffered = hub.bufferBytes - (controller.desiredSize ?? 0);
+          // Past the buffer, a viewer that has not read for a while is dropped; a burst (one write
+          // notifies many rows at once) is tolerated up to four buffers for a viewer that reads.
+          const stalled = buffered + bytes.byteLength > hub.bufferBytes && Date.now() - lastRead > STALL_MS;
+          if (stalled || buffered + bytes.byteLength > 4 * hub.bufferBytes) {
+            hub.log?.({ level: 'warn', msg: 'live_dropped', reason: 'slow_viewer', site: siteId, buffered_bytes: buffered });
             stop();
             controller.error(new Error('live viewer dropped: not reading'));
             return;
@@ -184,6 +190,9 @@ export async function liveResponse(hub: LiveHub, siteId: string, signal: AbortSi
         send(`retry: 3000\nevent: ready\ndata: {}\n\n`);
         heartbeat = setInterval(() => send(': ping\n\n'), HEARTBEAT_MS);
         signal.addEventListener('abort', () => end());
+      },
+      pull() {
+        lastRead = Date.now();
       },
       cancel() {
         stop();
