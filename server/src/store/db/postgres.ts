@@ -115,6 +115,8 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
       return result;
     } catch (err) {
       observe.query?.((performance.now() - started) / 1000, false);
+      // A caller's own StorageUnavailableError (the deadline guard rolling back) says nothing about the connection.
+      if (err instanceof StorageUnavailableError) throw err;
       if (isConnectionError(err)) {
         trip(sql, err);
         throw new StorageUnavailableError(`PostgreSQL at ${where} is not reachable (${describe(err)}).`);
