@@ -30,7 +30,6 @@ export const callEvent: RouteHandler = async (ctx, { request, info, state }) => 
       return json({ status: 'unmatched', call_id: crypto.randomUUID(), session_id: null, lead_score: null } satisfies CallOk);
     }
   }
-  request.signal.throwIfAborted();
   const answer = await recordCall(ctx.db, s.id, body, callTime, source);
   // A repeat of a stored call gets the first call's answer; recordCall does not tell the two apart, so both count as stored.
   state.stored = 1;

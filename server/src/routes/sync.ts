@@ -32,8 +32,6 @@ export const sync: RouteHandler = async (ctx, { request, info, state }) => {
   }
   const firstParty = ctx.clickIdCookie && isFirstParty(request, ctx.ownOrigin(request));
   const cookieClickIds = firstParty ? readClickIdCookie(request.headers.get('cookie')) : {};
-  // A client that gave up while this request waited gets nothing written on its behalf.
-  request.signal.throwIfAborted();
   let result;
   try {
     result = await ingest(ctx.db, { events, siteIds, now: t, userAgent: request.headers.get('user-agent'), cookieClickIds });
