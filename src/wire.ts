@@ -113,6 +113,10 @@ export type ErrorCode =
   | 'rate_limited'
   | 'not_found'
   | 'method_not_allowed'
+  | 'request_timeout'
+  | 'too_many_streams'
+  | 'client_closed'
+  | 'storage_unavailable'
   | 'storage_error';
 
 /** UTC `YYYY-MM` of an epoch-ms time. */

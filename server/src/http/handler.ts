@@ -5,6 +5,9 @@
  */
 import type { Db } from '../store/db/types.js';
 import { HttpError, corsHeaders, errorResponse, preflight } from './http.js';
+import { classify } from './failures.js';
+import { outcomeOf } from './outcome.js';
+import type { MetricsSource, RequestObserver } from './observe.js';
 import { createRateLimiter, type RateLimiter, type RateLimits, type RedisLike } from './ratelimit.js';
 import { clientAddress, ownOrigin, type ConnInfo } from './client.js';
 import { defaultIsBot, type BotDetector } from '../rules/bots.js';
@@ -12,7 +15,6 @@ import { originAllowed, siteLookup, type Site } from '../store/sites.js';
 import { bearer, tokenMatches, randomToken } from './tokens.js';
 import { liveHub } from '../live/live.js';
 import { jsonLogger, scrub, type Logger } from './log.js';
-import { BAD_DATA, sqlState } from '../store/dberrors.js';
 import { findRoute } from '../routes/table.js';
 import type { RequestState, RouteContext } from '../routes/context.js';
 
@@ -40,6 +42,14 @@ export interface HandlerOptions {
   /** How long a site lookup is cached, ms (default 5000). */
   siteCacheMs?: number;
   log?: Logger;
+  /** Told about every request and what each write stored or dropped (the Node side's metrics). */
+  observer?: RequestObserver;
+  /** Serves GET /metrics when given (the Node side supplies Prometheus text). */
+  metrics?: MetricsSource;
+  /** Live streams allowed per site and per client address (defaults 50 and 10). */
+  liveLimits?: { perSite?: number; perAddress?: number; bufferBytes?: number };
+  /** Deadline for /readyz's database check, ms (default 2000). */
+  readyTimeoutMs?: number;
   /** The clock, for tests. */
   now?: () => number;
 }
@@ -47,6 +57,10 @@ export interface HandlerOptions {
 export type Handler = ((request: Request, info?: ConnInfo) => Promise<Response>) & {
   /** Closes the rate limiter's Redis connection and live listeners (not the database). */
   close(): Promise<void>;
+  /** Open live streams. */
+  liveViewers(): number;
+  /** Ends every live stream with a retry hint (graceful shutdown). */
+  endStreams(): void;
 };
 
 export function createHandler(options: HandlerOptions): Handler {
@@ -54,13 +68,14 @@ export function createHandler(options: HandlerOptions): Handler {
   const now = options.now ?? Date.now;
   const log = options.log ?? jsonLogger;
   const sites = siteLookup(db, { ttlMs: options.siteCacheMs ?? 5000, now });
-  const hub = liveHub(db);
+  const hub = liveHub(db, { ...options.liveLimits, log });
   const limiterReady: Promise<RateLimiter> = createRateLimiter({
     limits: options.limits,
     redisUrl: options.redisUrl,
     redis: options.redis,
     keyPrefix: options.rateLimitPrefix,
-    onRedisError: (err) => log({ level: 'warn', msg: 'redis_unavailable', error: scrub(err.message) }),
+    onRedisError: (err, where) =>
+      log({ level: 'warn', msg: 'redis_unavailable', redis: where, error: scrub(err.message), hint: 'rate limits are kept in memory (per process) until Redis answers' }),
   });
   // Surfaces as a 500 on first use rather than an unhandled rejection at start.
   limiterReady.catch(() => undefined);
@@ -105,6 +120,10 @@ export function createHandler(options: HandlerOptions): Handler {
       return s;
     },
     ownOrigin: (request) => ownOrigin(request, options.trustProxy),
+    clientAddress: (request, info) => clientAddress(request, info, options.trustProxy),
+    redisState: async () => (await limiterReady.catch(() => undefined))?.redisState() ?? 'unavailable',
+    metrics: options.metrics,
+    readyTimeoutMs: options.readyTimeoutMs ?? 2000,
   };
 
   async function route(request: Request, url: URL, info: ConnInfo | undefined, state: RequestState): Promise<Response> {
@@ -125,41 +144,49 @@ export function createHandler(options: HandlerOptions): Handler {
     const state: RequestState = {};
     const url = new URL(request.url);
     let response: Response;
-    let failure: unknown;
+    let failure: HttpError | undefined;
+    let ref: string | undefined;
     try {
       response = await route(request, url, info, state);
     } catch (err) {
-      const code = sqlState(err);
-      if (err instanceof HttpError) {
-        response = errorResponse(err);
-        failure = err;
-      } else if (code && BAD_DATA.has(code)) {
-        failure = new HttpError(400, 'invalid_body', 'A value in the body cannot be stored (invalid text or number).');
-        response = errorResponse(failure as HttpError);
-      } else {
-        failure = err;
-        const id = randomToken(6);
-        log({ level: 'error', msg: 'storage_error', ref: id, code: sqlState(err) ?? null, error: scrub(String((err as Error)?.message ?? err)) });
-        response = errorResponse(new HttpError(500, 'storage_error', `The event store failed; try again later (ref ${id}).`));
+      const classified = classify(err, request);
+      failure = classified.error;
+      if (failure.status >= 500 && classified.detail !== undefined) {
+        ref = randomToken(6);
+        log({ level: failure.status === 503 ? 'warn' : 'error', msg: failure.code, ref, error: scrub(classified.detail) });
+        if (failure.status === 500) failure = new HttpError(500, failure.code, `${failure.message.replace(/\.$/, '')} (ref ${ref}).`);
       }
+      response = errorResponse(failure);
     }
-    if (findRoute(url.pathname)?.cors) {
+    const entry = findRoute(url.pathname);
+    if (entry?.cors) {
       for (const [k, v] of Object.entries(corsHeaders(request))) response.headers.set(k, v);
     }
+    const ms = now() - started;
+    const errorCode = failure?.code ?? null;
+    const outcome = entry?.writes && request.method === 'POST' ? outcomeOf(state, response.status, errorCode) : undefined;
     log({
-      level: response.status >= 500 ? 'error' : response.status >= 400 ? 'warn' : 'info',
+      // 503 is the database's absence, already announced once; 499 is the client's own doing.
+      level: response.status >= 500 && response.status !== 503 ? 'error' : response.status >= 400 ? 'warn' : 'info',
       msg: 'request',
       method: request.method,
       path: url.pathname,
       status: response.status,
-      ms: now() - started,
+      ms,
       site: state.site?.slice(0, 64) ?? null,
-      error: failure instanceof HttpError ? failure.code : failure ? 'storage_error' : null,
+      error: errorCode,
+      ...(ref ? { ref } : {}),
+      ...(outcome ? { stored: outcome.stored, dropped: outcome.dropped, reason: outcome.reason } : {}),
     });
+    const label = entry?.path ?? 'other';
+    options.observer?.request(label, request.method, response.status, ms / 1000);
+    if (outcome) options.observer?.outcome(label, outcome);
     return response;
   }
 
   const handler = respond as Handler;
+  handler.liveViewers = () => hub.viewers();
+  handler.endStreams = () => hub.shutdown();
   handler.close = async () => {
     await hub.close();
     await (await limiterReady.catch(() => undefined))?.close();

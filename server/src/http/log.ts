@@ -18,3 +18,14 @@ export function scrub(text: string): string {
     .replace(/\b(om[sl]_[A-Za-z0-9_-]+)/g, '[redacted]')
     .replace(/(bearer\s+)\S+/gi, '$1[redacted]');
 }
+
+export type LogLevel = 'error' | 'warn' | 'info';
+const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2 };
+export const LOG_LEVELS = Object.keys(RANK) as LogLevel[];
+
+/** A logger that drops entries below `level` (e.g. 'warn' keeps warnings and errors, not the request lines). */
+export function leveledLogger(level: LogLevel, inner: Logger = jsonLogger): Logger {
+  return (entry) => {
+    if (RANK[entry.level] <= RANK[level]) inner(entry);
+  };
+}

@@ -4,6 +4,7 @@
  * in-memory limiter with the same rules takes over instead of failing the request.
  */
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { redactUrl } from '../store/db/url.js';
 
 export interface RateLimits {
   /** Requests a window on /api/sync per client and site (default 100). */
@@ -23,12 +24,15 @@ export type LimitResult = { ok: true } | { ok: false; retryAfterSeconds: number 
 
 export interface RateLimiter {
   consume(route: Route, key: string): Promise<LimitResult>;
+  /** 'none' without Redis, else the client's status ('ready', 'connecting', 'reconnecting', 'end'). */
+  redisState(): string;
   close(): Promise<void>;
 }
 
 /** The subset of an ioredis client that this module uses. */
 export interface RedisLike {
   quit(): Promise<unknown>;
+  status?: string;
 }
 
 export interface RateLimiterOptions {
@@ -39,7 +43,7 @@ export interface RateLimiterOptions {
   /** Key prefix in Redis; instances with the same prefix share their counters. */
   keyPrefix?: string;
   /** Told about Redis connection errors (at most once a minute); the limiter keeps working in memory. */
-  onRedisError?: (err: Error) => void;
+  onRedisError?: (err: Error, where: string) => void;
 }
 
 export async function createRateLimiter(options: RateLimiterOptions = {}): Promise<RateLimiter> {
@@ -62,7 +66,8 @@ export async function createRateLimiter(options: RateLimiterOptions = {}): Promi
     redis.on('error', (err: Error) => {
       if (Date.now() - lastReport < 60_000) return;
       lastReport = Date.now();
-      options.onRedisError?.(err);
+      // Name the host the operator has to look at; never the password.
+      options.onRedisError?.(err, redactUrl(options.redisUrl!));
     });
     client = redis;
     ownsClient = true;
@@ -94,6 +99,7 @@ export async function createRateLimiter(options: RateLimiterOptions = {}): Promi
         throw err;
       }
     },
+    redisState: () => (client ? (client.status ?? 'ready') : 'none'),
     async close() {
       if (ownsClient && client) await client.quit().catch(() => undefined);
     },

@@ -4,6 +4,7 @@
  * the latest sessions for a page that has just opened. One LISTEN per site, shared by its viewers.
  */
 import type { Db } from '../store/db/types.js';
+import type { Logger } from '../http/log.js';
 
 export function siteChannel(siteId: string): string {
   return `opsmantik_site_${siteId.replace(/-/g, '').toLowerCase()}`;
@@ -11,14 +12,80 @@ export function siteChannel(siteId: string): string {
 
 type Listener = (payload: string) => void;
 
+export interface LiveOptions {
+  /** Open streams allowed per site (default 50). */
+  perSite?: number;
+  /** Open streams allowed per client address (default 10). */
+  perAddress?: number;
+  /**
+   * Bytes a stream may hold for a viewer that does not read (default 256 KiB). Past it the viewer
+   * is dropped: its EventSource reconnects and loads the snapshot again, so it loses nothing.
+   */
+  bufferBytes?: number;
+  log?: Logger;
+}
+
+/** A stream's place in the hub: admitted, counted, and ended by shutdown(). */
+export interface ViewerSlot {
+  /** Called by the stream when it ends, whatever the reason. */
+  release(): void;
+  /** Set by the stream: ends it with a retry hint (graceful shutdown). */
+  onShutdown?: () => void;
+}
+
+export type Admission = { ok: true; slot: ViewerSlot } | { ok: false; reason: 'site' | 'address'; limit: number };
+
 export interface LiveHub {
   subscribe(siteId: string, listener: Listener): Promise<() => Promise<void>>;
+  /** Counts a new stream against the per-site and per-address caps. */
+  admit(siteId: string, address: string): Admission;
+  /** Open streams. */
+  viewers(): number;
+  readonly bufferBytes: number;
+  readonly log: Logger | undefined;
+  /** Ends every open stream with a retry hint; later subscribers are still served. */
+  shutdown(): void;
   close(): Promise<void>;
 }
 
-export function liveHub(db: Db): LiveHub {
+const bump = (map: Map<string, number>, key: string, by: number) => {
+  const n = (map.get(key) ?? 0) + by;
+  if (n > 0) map.set(key, n);
+  else map.delete(key);
+};
+
+export function liveHub(db: Db, options: LiveOptions = {}): LiveHub {
   const channels = new Map<string, { listeners: Set<Listener>; stop: Promise<() => Promise<void>> }>();
+  const perSite = new Map<string, number>();
+  const perAddress = new Map<string, number>();
+  const slots = new Set<ViewerSlot>();
+  const siteCap = options.perSite ?? 50;
+  const addressCap = options.perAddress ?? 10;
   return {
+    bufferBytes: options.bufferBytes ?? 256 * 1024,
+    log: options.log,
+    admit(siteId, address) {
+      if ((perSite.get(siteId) ?? 0) >= siteCap) return { ok: false, reason: 'site', limit: siteCap };
+      if ((perAddress.get(address) ?? 0) >= addressCap) return { ok: false, reason: 'address', limit: addressCap };
+      bump(perSite, siteId, 1);
+      bump(perAddress, address, 1);
+      let released = false;
+      const slot: ViewerSlot = {
+        release() {
+          if (released) return;
+          released = true;
+          slots.delete(slot);
+          bump(perSite, siteId, -1);
+          bump(perAddress, address, -1);
+        },
+      };
+      slots.add(slot);
+      return { ok: true, slot };
+    },
+    viewers: () => slots.size,
+    shutdown() {
+      for (const slot of [...slots]) slot.onShutdown?.();
+    },
     async subscribe(siteId, listener) {
       const channel = siteChannel(siteId);
       let entry = channels.get(channel);
@@ -51,59 +118,88 @@ export function liveHub(db: Db): LiveHub {
 }
 
 const HEARTBEAT_MS = 20_000;
+/** A viewer over its buffer that has not read for this long is dropped. */
+const STALL_MS = 1000;
+/** What a viewer is told when the server stops: come back in a second (another replica, or this one restarted). */
+const SHUTDOWN_EVENT = 'retry: 1000\nevent: shutdown\ndata: {"reason":"shutdown"}\n\n';
 
 /**
  * An SSE response that forwards the site's changes until the client goes away. Each change is
  * `event: change` with the trigger's JSON payload; rows of another site are never forwarded
- * (the channel is per site, and the payload's site_id is checked again).
+ * (the channel is per site, and the payload's site_id is checked again). The stream holds at most
+ * the hub's bufferBytes for a viewer that does not read; past that it is dropped (logged with the
+ * reason), and the viewer's reconnection starts again from the snapshot.
  */
-export async function liveResponse(hub: LiveHub, siteId: string, signal: AbortSignal): Promise<Response> {
+export async function liveResponse(hub: LiveHub, siteId: string, signal: AbortSignal, slot?: ViewerSlot): Promise<Response> {
   const encoder = new TextEncoder();
   let unsubscribe: (() => Promise<void>) | undefined;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   let closed = false;
+  let lastRead = Date.now();
   const stop = () => {
     if (closed) return;
     closed = true;
+    slot?.release();
     if (heartbeat) clearInterval(heartbeat);
     void unsubscribe?.();
   };
-  const stream = new ReadableStream<Uint8Array>({
-    async start(controller) {
-      const send = (text: string) => {
-        if (closed) return;
-        try {
-          controller.enqueue(encoder.encode(text));
-        } catch {
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      async start(controller) {
+        const end = (last?: string) => {
+          if (closed) return;
+          if (last) controller.enqueue(encoder.encode(last));
           stop();
-        }
-      };
-      unsubscribe = await hub.subscribe(siteId, (payload) => {
-        let record: { site_id?: unknown };
-        try {
-          record = JSON.parse(payload) as { site_id?: unknown };
-        } catch {
-          return;
-        }
-        if (record.site_id !== siteId) return;
-        send(`event: change\ndata: ${payload}\n\n`);
-      });
-      if (closed) void unsubscribe();
-      send(`retry: 3000\nevent: ready\ndata: {}\n\n`);
-      heartbeat = setInterval(() => send(': ping\n\n'), HEARTBEAT_MS);
-      signal.addEventListener('abort', () => {
+          try {
+            controller.close();
+          } catch {
+            /* already closed */
+          }
+        };
+        const send = (text: string) => {
+          if (closed) return;
+          const bytes = encoder.encode(text);
+          const buffered = hub.bufferBytes - (controller.desiredSize ?? 0);
+          // Past the buffer, a viewer that has not read for a while is dropped; a burst (one write
+          // notifies many rows at once) is tolerated up to four buffers for a viewer that reads.
+          const stalled = buffered + bytes.byteLength > hub.bufferBytes && Date.now() - lastRead > STALL_MS;
+          if (stalled || buffered + bytes.byteLength > 4 * hub.bufferBytes) {
+            hub.log?.({ level: 'warn', msg: 'live_dropped', reason: 'slow_viewer', site: siteId, buffered_bytes: buffered });
+            stop();
+            controller.error(new Error('live viewer dropped: not reading'));
+            return;
+          }
+          try {
+            controller.enqueue(bytes);
+          } catch {
+            stop();
+          }
+        };
+        if (slot) slot.onShutdown = () => end(SHUTDOWN_EVENT);
+        unsubscribe = await hub.subscribe(siteId, (payload) => {
+          let record: { site_id?: unknown };
+          try {
+            record = JSON.parse(payload) as { site_id?: unknown };
+          } catch {
+            return;
+          }
+          if (record.site_id !== siteId) return;
+          send(`event: change\ndata: ${payload}\n\n`);
+        });
+        if (closed) void unsubscribe();
+        send(`retry: 3000\nevent: ready\ndata: {}\n\n`);
+        heartbeat = setInterval(() => send(': ping\n\n'), HEARTBEAT_MS);
+        signal.addEventListener('abort', () => end());
+      },
+      pull() {
+        lastRead = Date.now();
+      },
+      cancel() {
         stop();
-        try {
-          controller.close();
-        } catch {
-          /* already closed */
-        }
-      });
+      },
     },
-    cancel() {
-      stop();
-    },
-  });
+    { highWaterMark: hub.bufferBytes, size: (chunk) => chunk.byteLength },
+  );
   return new Response(stream, {
     status: 200,
     headers: {

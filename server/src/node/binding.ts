@@ -5,6 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ConnInfo } from '../http/client.js';
+import { HttpError } from '../http/http.js';
+import { slowBodyGuard, type BodyRate } from './body-rate.js';
 import { isHandlerPath } from '../routes/table.js';
 import { findStatic, sendStatic, type StaticDir } from './static.js';
 import type { AssetServer } from './assets.js';
@@ -23,6 +25,32 @@ export interface NodeServerOptions {
   staticDirs?: StaticDir[];
   /** The tracker's files, compressed and cached in memory (see assets.ts); tried before the folders. */
   assets?: AssetServer;
+  /** Time to receive a request's headers, ms (default 10 000). */
+  headersTimeoutMs?: number;
+  /** Time to receive a whole request, headers and body, ms (default 30 000). */
+  requestTimeoutMs?: number;
+  /** A body must arrive at least this fast, after a grace period (default 1 KiB/s after 5 s). */
+  minBodyRate?: Partial<BodyRate>;
+  /** Open connections at most; more are refused at once (default 1000). */
+  maxConnections?: number;
+  /** How long an idle keep-alive connection stays open, ms (default 5000). */
+  keepAliveTimeoutMs?: number;
+}
+
+interface Tracking {
+  active: Set<ServerResponse>;
+  draining: boolean;
+}
+
+const tracking = new WeakMap<Server, Tracking>();
+
+/** Requests being answered now (0 for a server this module did not create). */
+export const inFlight = (server: Server): number => tracking.get(server)?.active.size ?? 0;
+
+/** From now on every response closes its connection (graceful shutdown: keep-alive ends with the request). */
+export function startDraining(server: Server): void {
+  const t = tracking.get(server);
+  if (t) t.draining = true;
 }
 
 /**
@@ -30,25 +58,44 @@ export interface NodeServerOptions {
  * handler stops early (a body over the cap), the rest is not read; the response then closes the
  * connection instead of resetting it, so the client still gets its 413.
  */
-function bodyStream(req: IncomingMessage, state: { abandoned: boolean }): ReadableStream<Uint8Array> {
+function bodyStream(req: IncomingMessage, state: { abandoned: boolean }, abort: AbortController, rate: BodyRate): ReadableStream<Uint8Array> {
   let finished = false;
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
+        const fail = (err: unknown) => {
+          if (state.abandoned || finished) return;
+          finished = true;
+          guard.stop();
+          controller.error(err);
+        };
+        // Too slow a body holds a connection for nothing: answered 408, the connection then closed.
+        const guard = slowBodyGuard(rate, () => {
+          fail(new HttpError(408, 'request_timeout', `The body arrived slower than ${rate.bytesPerSecond} bytes a second.`));
+          state.abandoned = true;
+        });
         req.on('data', (chunk: Buffer) => {
           if (state.abandoned || finished) return;
+          guard.received(chunk.byteLength);
           controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
           if ((controller.desiredSize ?? 0) <= 0) req.pause();
         });
         req.on('end', () => {
           if (state.abandoned || finished) return;
           finished = true;
+          guard.stop();
           controller.close();
         });
-        req.on('error', (err) => {
-          if (state.abandoned || finished) return;
-          finished = true;
-          controller.error(err);
+        // The client went away mid-body: its request is aborted first, so the handler logs it as the
+        // client's doing (499 client_closed), not as a storage failure.
+        const gone = (err: unknown) => {
+          if (!finished) abort.abort();
+          fail(err);
+        };
+        req.on('error', gone);
+        req.on('close', () => {
+          if (!req.complete) gone(new Error('the client closed the connection mid-body'));
+          guard.stop();
         });
         req.pause();
       },
@@ -64,7 +111,7 @@ function bodyStream(req: IncomingMessage, state: { abandoned: boolean }): Readab
   );
 }
 
-function toRequest(req: IncomingMessage, signal: AbortSignal, state: { abandoned: boolean }): Request {
+function toRequest(req: IncomingMessage, abort: AbortController, state: { abandoned: boolean }, rate: BodyRate): Request {
   let url: URL;
   try {
     url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
@@ -83,8 +130,8 @@ function toRequest(req: IncomingMessage, signal: AbortSignal, state: { abandoned
   return new Request(url, {
     method: req.method,
     headers,
-    signal,
-    ...(hasBody ? { body: bodyStream(req, state), duplex: 'half' } : {}),
+    signal: abort.signal,
+    ...(hasBody ? { body: bodyStream(req, state, abort, rate), duplex: 'half' } : {}),
   } as RequestInit);
 }
 
@@ -111,14 +158,29 @@ async function writeResponse(res: ServerResponse, response: Response, head: bool
       if (!res.write(value)) await new Promise((r) => res.once('drain', r));
     }
   } catch {
-    /* the client went away */
+    // The client went away, or the stream dropped a viewer that did not read: whatever the socket
+    // still holds for it is discarded rather than kept until it reads.
+    res.destroy();
+    return;
   }
   res.end();
 }
 
 export function createNodeServer(options: NodeServerOptions): Server {
   const { handler } = options;
-  return createServer((req, res) => {
+  const t: Tracking = { active: new Set(), draining: false };
+  const rate: BodyRate = { bytesPerSecond: 1024, graceMs: 5000, ...options.minBodyRate };
+  const server = createServer(
+    {
+      headersTimeout: options.headersTimeoutMs ?? 10_000,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 5000,
+      // Node checks the two timeouts above only this often (30 s by default).
+      connectionsCheckingInterval: 1000,
+    },
+    (req, res) => {
+    t.active.add(res);
+    res.on('close', () => t.active.delete(res));
     void (async () => {
       const abort = new AbortController();
       res.on('close', () => abort.abort());
@@ -133,8 +195,8 @@ export function createNodeServer(options: NodeServerOptions): Server {
           }
         }
         const state = { abandoned: false };
-        const response = await handler(toRequest(req, abort.signal, state), { remoteAddress: req.socket.remoteAddress });
-        await writeResponse(res, response, req.method === 'HEAD', state.abandoned);
+        const response = await handler(toRequest(req, abort, state, rate), { remoteAddress: req.socket.remoteAddress });
+        await writeResponse(res, response, req.method === 'HEAD', state.abandoned || t.draining);
       } catch {
         // The handler turns every error into a response; this is a transport failure.
         if (!res.headersSent) {
@@ -143,7 +205,11 @@ export function createNodeServer(options: NodeServerOptions): Server {
         } else res.destroy();
       }
     })();
-  });
+    },
+  );
+  server.maxConnections = options.maxConnections ?? 1000;
+  tracking.set(server, t);
+  return server;
 }
 
 /** Starts listening; resolves to the base URL. */

@@ -10,13 +10,17 @@ import type { Db } from '../store/db/types.js';
 import { openDb } from '../store/db/index.js';
 import { migrate } from '../store/db/migrate.js';
 import { createHandler, type Handler, type HandlerOptions } from '../http/handler.js';
-import { createNodeServer, listen, type StaticDir } from './binding.js';
+import { createNodeServer, listen, type NodeServerOptions, type StaticDir } from './binding.js';
+import { withDeadline } from '../store/db/deadline.js';
+import { jsonLogger, type Logger } from '../http/log.js';
+import { gracefulClose } from './shutdown.js';
+import { createMetrics, type ServerMetrics } from './metrics.js';
 import { createDemoSite } from './demo.js';
 import { serverDir, trackerDir } from './locate.js';
 import { trackerAssets, TRACKER_FILES, type AssetServer } from './assets.js';
 import type { CreatedSite } from '../store/sites.js';
 import { runUploadJob, type UploadJobOptions } from '../ads/upload-job.js';
-import { jsonLogger } from '../http/log.js';
+import { scrub } from '../http/log.js';
 
 export interface ServeOptions {
   /** PostgreSQL URL; the embedded database when absent. */
@@ -48,6 +52,16 @@ export interface ServeOptions {
   adsUpload?: Pick<UploadJobOptions, 'keyring' | 'tokenUrl' | 'adsBaseUrl'> & { everyMs: number };
   /** Everything else the handler takes (limits, trustProxy, isBot, log, ...). */
   handler?: Omit<HandlerOptions, 'db'>;
+  /** Timeouts and caps of the HTTP server (headers, request, body rate, connections). */
+  http?: Omit<NodeServerOptions, 'handler' | 'staticDirs'>;
+  /** A request's database calls give up after this long, answered 503 (default 2500 ms). */
+  dbDeadlineMs?: number;
+  /** PostgreSQL: connect timeout (s) and statement timeout (ms). */
+  postgres?: { connectTimeoutSeconds?: number; statementTimeoutMs?: number };
+  /** On close, in-flight requests get this long to finish, ms (default 10 000). */
+  drainMs?: number;
+  /** Serve Prometheus metrics at /metrics (default true). */
+  metrics?: boolean;
 }
 
 export interface RunningServer {
@@ -97,7 +111,22 @@ export function trackerFilesDir(): string | undefined {
 
 export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
   const ownsDb = !options.db;
-  const db = options.db ?? (await openDb(options.databaseUrl ? { url: options.databaseUrl } : { dataDir: options.dataDir ?? '.opsmantik/data' }));
+  const log: Logger = options.handler?.log ?? jsonLogger;
+  const metrics: ServerMetrics | undefined = options.metrics === false ? undefined : await createMetrics();
+  const observe = {
+    ...metrics?.db,
+    state(up: boolean, detail: string) {
+      metrics?.db.state?.(up, detail);
+      log({ level: up ? 'info' : 'warn', msg: up ? 'database_available' : 'database_unavailable', detail: scrub(detail) });
+    },
+  };
+  const db =
+    options.db ??
+    (await openDb(
+      options.databaseUrl
+        ? { url: options.databaseUrl, postgres: { ...options.postgres, observe } }
+        : { dataDir: options.dataDir ?? '.opsmantik/data' },
+    ));
   try {
     if (ownsDb) await migrate(db);
     // The months ahead get their partitions now and daily (pg_cron does this where it exists); the
@@ -106,11 +135,18 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     const daily = setInterval(() => void db.query('select public.maintain_partitions(2)').catch(() => undefined), 86_400_000);
     daily.unref();
     const adsJob = options.adsUpload && adsUploadEvery(db, options.adsUpload, options.handler?.log ?? jsonLogger);
-    const handler = createHandler({ ...options.handler, db, redisUrl: options.redisUrl ?? options.handler?.redisUrl });
+    const handler = createHandler({
+      ...options.handler,
+      // The request path never waits for the database longer than this; migrations above do.
+      db: withDeadline(db, options.dbDeadlineMs ?? 2500),
+      redisUrl: options.redisUrl ?? options.handler?.redisUrl,
+      ...(metrics ? { observer: metrics.requests, metrics: metrics.source } : {}),
+    });
+    metrics?.liveViewers(() => handler.liveViewers());
     const staticDirs = [...(options.staticDirs ?? []), ...dashboardStaticDirs(), ...(options.demo ? demoStaticDirs() : [])];
     const trackerDir = options.trackerDir === false ? undefined : (options.trackerDir ?? trackerFilesDir());
     const assets: AssetServer | undefined = trackerDir ? trackerAssets(trackerDir) : undefined;
-    const server = createNodeServer({ handler, staticDirs, assets });
+    const server = createNodeServer({ ...options.http, handler, staticDirs, assets });
     const url = await listen(server, options.port ?? 3000, options.host ?? '127.0.0.1');
     const port = Number(new URL(url).port);
     const demo = options.demo ? await createDemoSite(db, port, options.demoOrigins, options.demoLiveToken) : undefined;
@@ -125,11 +161,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       async close() {
         clearInterval(daily);
         if (adsJob) clearInterval(adsJob);
-        // Open streams (live view) would keep close() waiting for ever.
-        server.closeAllConnections?.();
-        await new Promise<void>((done) => server.close(() => done()));
-        await handler.close();
-        if (ownsDb) await db.close();
+        await gracefulClose({ server, handler, log, drainMs: options.drainMs ?? 10_000, closeDb: ownsDb ? () => db.close() : undefined });
       },
     };
   } catch (err) {

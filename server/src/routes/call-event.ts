@@ -13,6 +13,7 @@ export const callEvent: RouteHandler = async (ctx, { request, info, state }) => 
   if (!parsed.ok) throw new HttpError(400, parsed.error, parsed.message);
   const body = parsed.value;
   state.site = body.site_id;
+  state.events = 1;
   await ctx.limit('call', request, info, body.site_id);
   const callTime = callTimeOf(body, ctx.now());
   const s = await ctx.site(body.site_id);
@@ -25,8 +26,12 @@ export const callEvent: RouteHandler = async (ctx, { request, info, state }) => 
     ctx.checkOrigin(request, s);
     if (ctx.isBot(request.headers.get('user-agent') ?? '')) {
       // Answered like a real call but not stored: the id is fresh and unrelated to any row.
+      state.drop = 'bot';
       return json({ status: 'unmatched', call_id: crypto.randomUUID(), session_id: null, lead_score: null } satisfies CallOk);
     }
   }
-  return json(await recordCall(ctx.db, s.id, body, callTime, source));
+  const answer = await recordCall(ctx.db, s.id, body, callTime, source);
+  // A repeat of a stored call gets the first call's answer; recordCall does not tell the two apart, so both count as stored.
+  state.stored = 1;
+  return json(answer);
 };

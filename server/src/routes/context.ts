@@ -9,6 +9,8 @@ import type { Logger } from '../http/log.js';
 import type { Route as LimitRoute } from '../http/ratelimit.js';
 import type { Site, SiteLookup } from '../store/sites.js';
 import type { ConnInfo } from '../http/client.js';
+import type { WriteState } from '../http/outcome.js';
+import type { MetricsSource } from '../http/observe.js';
 
 export interface RouteContext {
   db: Db;
@@ -30,10 +32,18 @@ export interface RouteContext {
   ownerSite(request: Request, url: URL): Promise<Site>;
   /** The origin this handler answers on, as the browser sees it. */
   ownOrigin(request: Request): string;
+  /** The client's address (proxy headers only when trusted). */
+  clientAddress(request: Request, info: ConnInfo | undefined): string;
+  /** The rate limiter's Redis connection: 'none' without Redis, else the client's status ('ready', 'reconnecting', ...). */
+  redisState(): Promise<string>;
+  /** The Prometheus exposition, when the Node side supplies one. */
+  metrics: MetricsSource | undefined;
+  /** Deadline of the readiness check's database call, ms. */
+  readyTimeoutMs: number;
 }
 
 /** Filled in by a route so that the request's log line names the site. */
-export interface RequestState {
+export interface RequestState extends WriteState {
   site?: string;
 }
 

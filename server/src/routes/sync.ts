@@ -11,6 +11,7 @@ export const sync: RouteHandler = async (ctx, { request, info, state }) => {
   if (!parsed.ok) throw new HttpError(400, parsed.error, parsed.message);
   const events: WireEvent[] = parsed.value;
   state.site = events[0]!.s;
+  state.events = events.length;
   await ctx.limit('sync', request, info, events[0]!.s);
   const t = ctx.now();
   const months = monthWindow(t);
@@ -26,6 +27,7 @@ export const sync: RouteHandler = async (ctx, { request, info, state }) => {
     siteIds.set(publicId, s.id);
   }
   if (ctx.isBot(request.headers.get('user-agent') ?? '')) {
+    state.drop = 'bot';
     return json({ status: 'synced', score: 0, accepted: 0 } satisfies SyncOk);
   }
   const firstParty = ctx.clickIdCookie && isFirstParty(request, ctx.ownOrigin(request));
@@ -37,6 +39,7 @@ export const sync: RouteHandler = async (ctx, { request, info, state }) => {
     if (err instanceof SessionConflictError) throw new HttpError(400, 'invalid_body', err.message);
     throw err;
   }
+  state.stored = result.accepted;
   const headers: Record<string, string> = {};
   if (firstParty) {
     const cookie = clickIdCookie(result.clickIds);

@@ -10,9 +10,10 @@ import { adsUploads, PATH_ADS_UPLOADS } from './ads-uploads.js';
 import { breakdown } from './breakdown.js';
 import { callEvent } from './call-event.js';
 import { exportCsv } from './export.js';
-import { health } from './health.js';
 import { lead } from './lead.js';
 import { leads } from './leads.js';
+import { health, ready } from './health.js';
+import { metrics } from './metrics.js';
 import { live } from './live.js';
 import { sessions } from './sessions.js';
 import { stats } from './stats.js';
@@ -23,12 +24,14 @@ export interface RouteEntry {
   methods: readonly string[];
   /** Called by browsers from the sites' own origins: answers preflights and carries CORS headers. */
   cors?: boolean;
+  /** Stores what clients send: its log line and metrics say what was stored and what dropped, and why. */
+  writes?: boolean;
   handle: RouteHandler;
 }
 
 export const ROUTES: readonly RouteEntry[] = [
-  { path: PATH_SYNC, methods: ['POST'], cors: true, handle: sync },
-  { path: PATH_CALL, methods: ['POST'], cors: true, handle: callEvent },
+  { path: PATH_SYNC, methods: ['POST'], cors: true, writes: true, handle: sync },
+  { path: PATH_CALL, methods: ['POST'], cors: true, writes: true, handle: callEvent },
   { path: '/api/sessions', methods: ['GET'], handle: sessions },
   { path: '/api/live', methods: ['GET'], handle: live },
   // The dashboard (server/dashboard/app/), all for the site's owner (live token).
@@ -40,6 +43,8 @@ export const ROUTES: readonly RouteEntry[] = [
   { path: '/healthz', methods: ['GET', 'HEAD'], handle: health },
   { path: PATH_ADS_CONVERSIONS, methods: ['GET', 'HEAD'], handle: adsConversions },
   { path: PATH_ADS_UPLOADS, methods: ['GET'], handle: adsUploads },
+  { path: '/readyz', methods: ['GET', 'HEAD'], handle: ready },
+  { path: '/metrics', methods: ['GET'], handle: metrics },
 ];
 
 const byPath = new Map(ROUTES.map((r) => [r.path, r]));

@@ -169,39 +169,63 @@ describe.each(backends)('refused requests on %s', (kind) => {
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
   });
 
+  const failingWith = (err: Error): Db => ({
+    ...h.db,
+    kind: h.db.kind,
+    query: (text, params) => h.db.query(text, params),
+    transaction: async () => {
+      throw err;
+    },
+    exec: (s) => h.db.exec(s),
+    listen: (c, f) => h.db.listen(c, f),
+    close: async () => undefined,
+  });
+
   it('answers 500 with storage_error when storage fails, and logs it without the body', async () => {
-    const failing: Db = {
-      ...h.db,
-      kind: h.db.kind,
-      query: (text, params) => h.db.query(text, params),
-      transaction: async () => {
-        throw Object.assign(new Error('connection terminated while writing +90 532 555 12 34'), { code: '08006' });
-      },
-      exec: (s) => h.db.exec(s),
-      listen: (c, f) => h.db.listen(c, f),
-      close: async () => undefined,
-    };
     const logs: any[] = [];
+    const failing = failingWith(Object.assign(new Error('internal error while writing +90 532 555 12 34'), { code: 'XX000' }));
     const handler = createHandler({ db: failing, log: (l) => logs.push(l), siteCacheMs: 0 });
     const res = await sync(handler, wireEvent(site));
     expect(res.status).toBe(500);
     expect(res.json).toMatchObject({ status: 'error', error: 'storage_error' });
     const text = JSON.stringify(logs);
-    expect(text).toContain('08006');
+    expect(text).toContain('XX000');
     expect(text).not.toContain('555 12 34');
     await handler.close();
   });
 
-  it('GET /healthz answers 200 while the database is reachable, 503 when not', async () => {
+  it('answers 503 storage_unavailable with Retry-After when the connection failed, logged as a warning', async () => {
+    const logs: any[] = [];
+    const failing = failingWith(Object.assign(new Error('connection terminated'), { code: '08006' }));
+    const handler = createHandler({ db: failing, log: (l) => logs.push(l), siteCacheMs: 0 });
+    const res = await sync(handler, wireEvent(site));
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(res.json).toMatchObject({ status: 'error', error: 'storage_unavailable' });
+    expect(logs.filter((l) => l.level === 'error')).toEqual([]);
+    expect(logs.find((l) => l.msg === 'request')).toMatchObject({ status: 503, stored: 0, dropped: 1, reason: 'unavailable' });
+    expect(JSON.stringify(logs)).toContain('08006');
+    await handler.close();
+  });
+
+  it('GET /healthz is the process only; GET /readyz answers 503 with Retry-After when the database does not', async () => {
     const ok = await h.handler(new Request('https://api.opsmantik.test/healthz'));
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ status: 'ok' });
+    const ready = await h.handler(new Request('https://api.opsmantik.test/readyz'));
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', database: 'ok', redis: 'none' });
     const broken: Db = { ...h.db, query: async () => { throw new Error('down'); } };
-    const handler = createHandler({ db: broken, log: () => undefined });
-    const res = await handler(new Request('https://api.opsmantik.test/healthz'));
-    expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ status: 'error', error: 'storage_error' });
-    await handler.close();
+    const hanging: Db = { ...h.db, query: () => new Promise(() => undefined) };
+    for (const db of [broken, hanging]) {
+      const handler = createHandler({ db, log: () => undefined, readyTimeoutMs: 200 });
+      expect((await handler(new Request('https://api.opsmantik.test/healthz'))).status).toBe(200);
+      const res = await handler(new Request('https://api.opsmantik.test/readyz'));
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(await res.json()).toMatchObject({ status: 'unavailable', database: db === broken ? 'unreachable' : 'no answer within 200 ms' });
+      await handler.close();
+    }
   });
 
   it('keeps serving requests with bad bodies mixed among good ones', async () => {

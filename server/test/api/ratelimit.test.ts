@@ -84,9 +84,12 @@ describe('rate limits in Redis', () => {
     expect((await c.consume('sync', 'ip|site')).ok).toBe(true);
   });
 
-  it('keeps limiting in memory when Redis is unreachable', async () => {
-    const l = await limiter({ redisUrl: 'redis://127.0.0.1:1', limits: { sync: 2 } });
+  it('keeps limiting in memory when Redis is unreachable, and says which Redis (never its password)', async () => {
+    const warnings: string[] = [];
+    const l = await limiter({ redisUrl: 'redis://:hunter2@127.0.0.1:1', limits: { sync: 2 }, onRedisError: (_err, where) => warnings.push(where) });
     const results = await consumeN(l, 'sync', 'k', 3);
     expect(results.map((r) => r.ok)).toEqual([true, true, false]);
+    expect(warnings[0]).toBe('redis://:***@127.0.0.1:1');
+    expect(l.redisState()).not.toBe('ready');
   });
 });

@@ -127,7 +127,7 @@ describe('the README deploy section, run as printed', () => {
   it('serve says where the tracker is and uses Redis and PostgreSQL', () => {
     const out = log.join('');
     expect(out).toContain(`Tracker script: http://localhost:`);
-    expect(out).toContain('(PostgreSQL)');
+    expect(out).toMatch(/PostgreSQL at 127\.0\.0\.1:\d+ \(DATABASE_URL/);
     expect(out).not.toMatch(/redis_unavailable/);
   });
 

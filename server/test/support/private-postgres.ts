@@ -4,7 +4,7 @@
  * The binaries come from PG_BIN (default /usr/lib/postgresql/15/bin). initdb refuses to run as
  * root, so when the tests run as root the cluster belongs to the `postgres` system user.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,20 @@ function asPostgres(cmd: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`${cmd} failed: ${r.error ?? ''} ${r.stderr}`);
 }
 
+/** asPostgres without blocking the event loop (a server under test keeps answering meanwhile). */
+function asPostgresAsync(cmd: string, args: string[]): Promise<void> {
+  const root = process.getuid?.() === 0;
+  const child = root
+    ? spawn('runuser', ['-u', 'postgres', '--', join(BIN, cmd), ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(join(BIN, cmd), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c) => (stderr += c));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} failed: ${stderr}`))));
+  });
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -34,6 +48,10 @@ function freePort(): Promise<number> {
 
 export interface PrivatePostgres {
   url: string;
+  /** Kills the server at once (immediate shutdown, as a crash would), keeping its files. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port, after kill(). */
+  restart(): Promise<void>;
   /** Stops the server at once and removes its files. */
   stop(): Promise<void>;
 }
@@ -51,12 +69,23 @@ export async function startPrivatePostgres(settings: Record<string, string>): Pr
     const port = await freePort();
     const options = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off',
       ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)].join(' ');
-    asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
+    const startArgs = ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start'];
+    const stopArgs = ['-D', data, '-m', 'immediate', '-w', 'stop'];
+    asPostgres('pg_ctl', startArgs);
+    let running = true;
     return {
       url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      async kill() {
+        await asPostgresAsync('pg_ctl', stopArgs);
+        running = false;
+      },
+      async restart() {
+        await asPostgresAsync('pg_ctl', startArgs);
+        running = true;
+      },
       async stop() {
         try {
-          asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+          if (running) asPostgres('pg_ctl', stopArgs);
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }

@@ -4,6 +4,7 @@
  * (an edge runtime, a Supabase Edge Function) loads neither PGlite nor node:fs.
  */
 import type { Db } from './types.js';
+import type { PostgresOptions } from './postgres.js';
 
 export type { Db, Queryable, Transaction } from './types.js';
 
@@ -14,12 +15,14 @@ export interface OpenDbOptions {
   dataDir?: string;
   /** PostgreSQL pool size. */
   max?: number;
+  /** PostgreSQL timeouts and the observer (see postgres.ts). */
+  postgres?: Omit<PostgresOptions, 'max'>;
 }
 
 export async function openDb(options: OpenDbOptions = {}): Promise<Db> {
   if (options.url) {
     const { openPostgres } = await import('./postgres.js');
-    return openPostgres(options.url, options.max === undefined ? {} : { max: options.max });
+    return openPostgres(options.url, { ...options.postgres, ...(options.max === undefined ? {} : { max: options.max }) });
   }
   const { openPglite } = await import('./pglite.js');
   return openPglite(options.dataDir);

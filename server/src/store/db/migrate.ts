@@ -43,6 +43,8 @@ export function migrationFiles(dir: string = migrationsDir()): Array<{ name: str
 }
 
 async function lock(tx: Transaction): Promise<void> {
+  // A migration on a large table may take longer than the request path's statement timeout.
+  await tx.query('SET LOCAL statement_timeout = 0');
   await tx.query(`SELECT pg_advisory_xact_lock(${LOCK_KEY})`);
 }
 

@@ -2,13 +2,29 @@
  * Db on PostgreSQL through the `postgres` driver (porsager), for DATABASE_URL deployments,
  * Supabase included. Parameterised text goes through sql.unsafe (the SQL is ours, the values are
  * parameters); scripts use the simple protocol, which accepts several statements.
+ *
+ * Failing fast: connections open within a few seconds or fail, statements have a server-side
+ * timeout, and a connection failure opens a circuit: the pool is destroyed (its queued calls are
+ * rejected, so nothing queued runs after its client was answered), every call fails at once with
+ * StorageUnavailableError, and a probe tries a fresh connection twice a second. When the probe
+ * gets through, a new pool takes over: recovery needs no restart.
  */
 import postgres from 'postgres';
 import type { Db, Transaction } from './types.js';
+import type { DbObserver } from './observe.js';
+import { hostOf } from './url.js';
+import { StorageUnavailableError, isConnectionError } from '../unavailable.js';
 
 export interface PostgresOptions {
   /** Pool size; keep it small in tests (several test databases share one server). */
   max?: number;
+  /** Seconds a new connection may take to open (default 3). */
+  connectTimeoutSeconds?: number;
+  /** The server-side statement_timeout in ms (default 5000; 0 = none). Migrations lift it. */
+  statementTimeoutMs?: number;
+  /** Probe interval while the database is unreachable, ms (default 500). */
+  probeMs?: number;
+  observe?: DbObserver;
 }
 
 /** int8 as a number when it is exact, else a bigint: PGlite's behaviour, so both adapters agree. */
@@ -17,41 +33,132 @@ function parseInt8(value: string): number | bigint {
   return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
 }
 
+const describe = (err: unknown): string => {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return `${typeof e?.code === 'string' ? `${e.code}: ` : ''}${String(e?.message ?? err)}`.slice(0, 200);
+};
+
 export function openPostgres(url: string, options: PostgresOptions = {}): Db {
-  const sql = postgres(url, {
-    max: options.max ?? 10,
+  const max = options.max ?? 10;
+  const where = hostOf(url, 5432);
+  const observe = options.observe ?? {};
+  const driverOptions = {
+    connect_timeout: options.connectTimeoutSeconds ?? 3,
     // Migrations raise harmless NOTICEs (e.g. "relation already exists, skipping").
     onnotice: () => {},
+    connection: {
+      application_name: 'opsmantik',
+      statement_timeout: options.statementTimeoutMs ?? 5000,
+      // A transaction left open by a vanished client must not hold locks for long.
+      idle_in_transaction_session_timeout: 15_000,
+    },
     types: {
       // 'YYYY-MM-DD' as text, like pglite.ts: months are calendar values, not instants.
       calendarDate: { to: 1082, from: [1082], serialize: (v: unknown) => String(v), parse: (v: string) => v },
       int8: { to: 20, from: [20], serialize: (v: unknown) => String(v), parse: parseInt8 },
     },
-  });
+  };
+  const makePool = () => postgres(url, { ...driverOptions, max });
+
+  let pool: postgres.Sql | undefined = makePool();
+  /** Why the circuit is open; undefined while the database answers. */
+  let down: string | undefined;
+  let probeTimer: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+  let inUse = 0;
+  // LISTEN gets its own client, which the circuit never destroys: postgres.js re-listens by itself
+  // after a reconnect, so live streams resume when the database does.
+  let listener: postgres.Sql | undefined;
+
+  const unavailable = () =>
+    new StorageUnavailableError(`PostgreSQL at ${where} is not reachable (${down ?? 'connection failed'}).`);
+
+  function probe(): void {
+    if (closed) return;
+    probeTimer = setTimeout(async () => {
+      const once = postgres(url, { ...driverOptions, max: 1, connect_timeout: 2 });
+      try {
+        await once`select 1`;
+        if (closed) return;
+        down = undefined;
+        pool = makePool();
+        observe.state?.(true, `PostgreSQL at ${where} answers again`);
+      } catch {
+        probe();
+      } finally {
+        void once.end({ timeout: 0 }).catch(() => undefined);
+      }
+    }, options.probeMs ?? 500);
+    probeTimer.unref?.();
+  }
+
+  function trip(failed: postgres.Sql, err: unknown): void {
+    if (pool !== failed || closed) return;
+    down = describe(err);
+    pool = undefined;
+    // Destroy at once: queued calls are rejected now rather than run when the database returns.
+    void failed.end({ timeout: 0 }).catch(() => undefined);
+    observe.state?.(false, `PostgreSQL at ${where} is not reachable (${down})`);
+    probe();
+  }
+
+  /** Runs `fn` on the current pool, failing at once while the circuit is open. */
+  async function guarded<R>(fn: (sql: postgres.Sql) => Promise<R>): Promise<R> {
+    const sql = pool;
+    if (!sql) throw unavailable();
+    if (inUse >= max) observe.poolWait?.();
+    observe.inUse?.(++inUse);
+    const started = performance.now();
+    try {
+      const result = await fn(sql);
+      observe.query?.((performance.now() - started) / 1000, true);
+      return result;
+    } catch (err) {
+      observe.query?.((performance.now() - started) / 1000, false);
+      // A caller's own StorageUnavailableError (the deadline guard rolling back) says nothing about the connection.
+      if (err instanceof StorageUnavailableError) throw err;
+      if (isConnectionError(err)) {
+        trip(sql, err);
+        throw new StorageUnavailableError(`PostgreSQL at ${where} is not reachable (${describe(err)}).`);
+      }
+      throw err;
+    } finally {
+      observe.inUse?.(--inUse);
+    }
+  }
+
   // postgres.js rows are an Array subclass with extra fields; callers only need the rows.
   const run = async <T>(target: postgres.Sql | postgres.TransactionSql, text: string, params: readonly unknown[]) =>
     (await target.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[];
   return {
     kind: 'postgres',
-    query: <T>(text: string, params: readonly unknown[] = []) => run<T>(sql, text, params),
-    async transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R> {
-      const result = await sql.begin((tx) =>
-        fn({
-          query: <T>(text: string, params: readonly unknown[] = []) => run<T>(tx, text, params),
-          async exec(script: string) {
-            await tx.unsafe(script).simple();
-          },
-        }),
-      );
-      return result as R;
+    query: <T>(text: string, params: readonly unknown[] = []) => guarded((sql) => run<T>(sql, text, params)),
+    transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R> {
+      return guarded(async (sql) => {
+        const result = await sql.begin((tx) =>
+          fn({
+            query: <T>(text: string, params: readonly unknown[] = []) => run<T>(tx, text, params),
+            async exec(script: string) {
+              await tx.unsafe(script).simple();
+            },
+          }),
+        );
+        return result as R;
+      });
     },
-    async exec(script: string) {
-      await sql.unsafe(script).simple();
-    },
+    exec: (script: string) =>
+      guarded(async (sql) => {
+        await sql.unsafe(script).simple();
+      }),
     async listen(channel: string, onPayload: (payload: string) => void) {
-      const { unlisten } = await sql.listen(channel, onPayload);
+      listener ??= postgres(url, { ...driverOptions, max: 1 });
+      const { unlisten } = await listener.listen(channel, onPayload);
       return unlisten;
     },
-    close: () => sql.end({ timeout: 5 }),
+    async close() {
+      closed = true;
+      if (probeTimer) clearTimeout(probeTimer);
+      await Promise.all([pool?.end({ timeout: 5 }), listener?.end({ timeout: 1 })]);
+    },
   };
 }
