@@ -3,12 +3,10 @@
 //   the script tag (minified IIFE without FingerprintJS, plus an unminified debug twin),
 //   the fingerprint IIFE the script tag loads at run time (rollup cannot code-split an IIFE),
 //   and the type declarations (.d.ts for import, .d.cts for require).
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
-import { FP_HASH_LENGTH, declarations, tsPlugin } from './scripts/rollup-parts.mjs';
+import { declarations, tsPlugin } from './scripts/rollup-parts.mjs';
 
 /** Replaces src/tracker/debug.ts with DEBUG = false, so the minifier drops every warning. */
 const production = () => ({
@@ -30,20 +28,6 @@ const minify = (module = false, compress = {}) =>
     mangle: { properties: { regex: /^_/ } },
     format: { comments: false },
   });
-
-/**
- * The script tag imports `opsmantik-fp.mjs?<hash>`: the query names the module's content, so a server
- * can cache that URL for ever (opsmantik serve does) and a new build is fetched at once; a plain
- * static host ignores the query and serves the file beside the script.
- */
-const fingerprintVersion = () => ({
-  name: 'opsmantik-fingerprint-version',
-  transform(code, id) {
-    if (!id.replace(/\\/g, '/').endsWith('/src/script.ts')) return null;
-    const hash = createHash('sha256').update(readFileSync('dist/opsmantik-fp.mjs')).digest('hex').slice(0, FP_HASH_LENGTH);
-    return { code: code.replace("'opsmantik-fp.mjs'", `'opsmantik-fp.mjs?${hash}'`), map: null };
-  },
-});
 
 /** Resolves the package's own name to its sources (the npm demo imports 'opsmantik'). */
 const self = () => ({
@@ -80,8 +64,7 @@ export default [
     plugins: [self(), production(), nodeResolve(), tsPlugin('ES2020'), minify(true)],
     output: { dir: 'dist/demo', format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
   },
-  // The fingerprint module the script tag imports after consent (FingerprintJS bundled in). Built
-  // before the script tag, which names it with its content hash.
+  // The fingerprint module the script tag imports after consent (FingerprintJS bundled in).
   {
     input: 'src/fingerprint-chunk.ts',
     plugins: [nodeResolve(), tsPlugin('ES2020'), minify(true)],
@@ -91,14 +74,14 @@ export default [
   {
     input: 'src/script.ts',
     treeshake: { moduleSideEffects: (id) => id.endsWith('src/script.ts') },
-    plugins: [production(), nodeResolve(), tsPlugin('ES2020'), fingerprintVersion(), minify(false, { booleans_as_integers: true })],
+    plugins: [production(), nodeResolve(), tsPlugin('ES2020'), minify(false, { booleans_as_integers: true })],
     output: { file: 'dist/opsmantik.min.js', format: 'iife', strict: false },
   },
   // The same, readable and with warnings (data-debug), for debugging an installation.
   {
     input: 'src/script.ts',
     treeshake: { moduleSideEffects: (id) => id.endsWith('src/script.ts') },
-    plugins: [nodeResolve(), tsPlugin('ES2020'), fingerprintVersion()],
+    plugins: [nodeResolve(), tsPlugin('ES2020')],
     output: { file: 'dist/opsmantik.debug.js', format: 'iife' },
   },
 ];

@@ -6,9 +6,6 @@ import { dirname } from 'node:path';
 import typescript from '@rollup/plugin-typescript';
 import ts from 'typescript';
 
-/** Hex digits of the fingerprint module's SHA-256 in the URL the script tag imports (server/src/node/assets.ts reads the same). */
-export const FP_HASH_LENGTH = 8;
-
 /** `include`: the source globs this build compiles (the server also compiles the shared wire module). */
 export const tsPlugin = (target, include = ['src/**/*.ts']) =>
   typescript({

@@ -25,8 +25,16 @@ const d = me.dataset;
  * The fingerprint code is a separate ES module next to this file, imported only when needed. (A
  * cross-origin module import needs `Access-Control-Allow-Origin` on that file; the server sends it.)
  */
+const fpUrl = `${new URL('opsmantik-fp.mjs', me.src)}`;
+const visitorId = (m: typeof import('./fingerprint-chunk.js')) => m.visitorId();
 const loadFingerprint = () =>
-  import(/* @vite-ignore */ `${new URL('opsmantik-fp.mjs', me.src)}`).then((m: typeof import('./fingerprint-chunk.js')) => m.visitorId());
+  DEBUG
+    ? import(/* @vite-ignore */ fpUrl).then(visitorId, (e: unknown) => {
+        // A site hosting the script itself must host the module beside it: say so.
+        console.warn(`[opsmantik] no fingerprint: ${fpUrl} did not load. Host opsmantik-fp.mjs beside opsmantik.min.js.`, e);
+        throw e;
+      })
+    : import(/* @vite-ignore */ fpUrl).then(visitorId);
 
 // Read here rather than in the collector list: the minifier then passes it without a wrapper.
 const respectSignals = d.respectSignals !== 'false';

@@ -2,6 +2,7 @@
  * `opsmantik serve` without --demo hands out the tracker: the script tag's file and the fingerprint
  * module at stable URLs, compressed by Accept-Encoding, with ETags, caching and CORS.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
@@ -67,16 +68,17 @@ describe('the tracker served by opsmantik serve (no --demo)', () => {
     expect(br.headers['content-type']).toMatch(/^text\/javascript/);
     expect(br.headers.vary).toBe('Accept-Encoding');
     expect(br.headers['access-control-allow-origin']).toBe('*');
-    expect(brotliDecompressSync(br.body).equals(file)).toBe(true);
-    expect(br.body.length).toBeLessThan(file.length / 2);
+    const served = brotliDecompressSync(br.body);
+    expect(br.body.length).toBeLessThan(served.length / 2);
 
     const gz = await raw(`${running.url}/opsmantik.min.js`, { 'accept-encoding': 'gzip' });
     expect(gz.headers['content-encoding']).toBe('gzip');
-    expect(gunzipSync(gz.body).equals(file)).toBe(true);
+    expect(gunzipSync(gz.body).equals(served)).toBe(true);
 
     const plain = await raw(`${running.url}/opsmantik.min.js`);
     expect(plain.headers['content-encoding']).toBeUndefined();
-    expect(plain.body.equals(file)).toBe(true);
+    expect(plain.body.equals(served)).toBe(true);
+    expect(plain.body.toString()).toBe(file.toString().replace('"opsmantik-fp.mjs"', plain.body.toString().match(/"opsmantik-fp\.mjs\?[0-9a-f]{8}"/)![0]));
   });
 
   it('revalidates with the ETag: 304 and no body when it matches', async () => {
@@ -91,18 +93,34 @@ describe('the tracker served by opsmantik serve (no --demo)', () => {
     expect(other.status).toBe(200);
   });
 
-  it('the module URL the script imports is the served module, and immutable', async () => {
-    const script = readFileSync(join(dir, 'opsmantik.min.js'), 'utf8');
-    const name = /opsmantik-fp\.mjs\?[0-9a-f]+/.exec(script)?.[0];
+  it('the served script imports the module under its content hash, and that URL is immutable', async () => {
+    const script = brotliDecompressSync((await raw(`${running.url}/opsmantik.min.js`, { 'accept-encoding': 'br' })).body).toString();
+    const name = /opsmantik-fp\.mjs\?[0-9a-f]{8}/.exec(script)?.[0];
     expect(name).toBeTruthy();
+    const module = readFileSync(join(dir, 'opsmantik-fp.mjs'));
+    expect(name!.slice(-8)).toBe(createHash('sha256').update(module).digest('hex').slice(0, 8));
     const res = await raw(`${running.url}/${name}`, { 'accept-encoding': 'br' });
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toContain('immutable');
-    const module = brotliDecompressSync(res.body);
-    expect(module.equals(readFileSync(join(dir, 'opsmantik-fp.mjs')))).toBe(true);
+    expect(brotliDecompressSync(res.body).equals(module)).toBe(true);
     // The same module under another version is not promised to be immutable.
     const stale = await raw(`${running.url}/opsmantik-fp.mjs?00000000`);
     expect(stale.headers['cache-control']).not.toContain('immutable');
+    // The build a site hosts itself stays plain: it imports the module beside it by name.
+    expect(readFileSync(join(dir, 'opsmantik.min.js'), 'utf8')).toContain('"opsmantik-fp.mjs"');
+  });
+
+  it('?site= sets the site id for loaders that cannot set data-site, and refuses a malformed one', async () => {
+    const plain = (await raw(`${running.url}/opsmantik.min.js`)).body.toString();
+    const res = await raw(`${running.url}/opsmantik.min.js?site=om_abc-1`);
+    expect(res.status).toBe(200);
+    const body = res.body.toString();
+    expect(body.endsWith(plain)).toBe(true);
+    expect(body.slice(0, body.length - plain.length)).toContain('"om_abc-1"');
+    expect(res.headers.etag).not.toBe((await raw(`${running.url}/opsmantik.min.js`)).headers.etag);
+    const bad = await raw(`${running.url}/opsmantik.min.js?site=%22);alert(1)//`);
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body.toString())).toMatchObject({ error: 'invalid_query' });
   });
 
   it('serves nothing else of the build, and the API still answers', async () => {
