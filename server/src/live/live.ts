@@ -9,7 +9,8 @@ export function siteChannel(siteId: string): string {
   return `opsmantik_site_${siteId.replace(/-/g, '').toLowerCase()}`;
 }
 
-type Listener = (payload: string) => void;
+/** A change's JSON payload, or null: changes may have been missed (the LISTEN reconnected). */
+type Listener = (payload: string | null) => void;
 
 export interface LiveHub {
   subscribe(siteId: string, listener: Listener): Promise<() => Promise<void>>;
@@ -24,9 +25,15 @@ export function liveHub(db: Db): LiveHub {
       let entry = channels.get(channel);
       if (!entry) {
         const listeners = new Set<Listener>();
-        const stop = db.listen(channel, (payload) => {
-          for (const l of listeners) l(payload);
-        });
+        const stop = db.listen(
+          channel,
+          (payload) => {
+            for (const l of listeners) l(payload);
+          },
+          () => {
+            for (const l of listeners) l(null);
+          },
+        );
         entry = { listeners, stop };
         channels.set(channel, entry);
         stop.catch(() => channels.delete(channel));
@@ -55,7 +62,11 @@ const HEARTBEAT_MS = 20_000;
 /**
  * An SSE response that forwards the site's changes until the client goes away. Each change is
  * `event: change` with the trigger's JSON payload; rows of another site are never forwarded
- * (the channel is per site, and the payload's site_id is checked again).
+ * (the channel is per site, and the payload's site_id is checked again). `event: ready` comes when
+ * the stream is in place, and again (`{"resync":true}`) when the server's LISTEN connection was
+ * lost and is back: every `ready` means "load the snapshot now", since changes may have been missed.
+ * Payloads carry ids and row data of the site only; LISTEN itself needs no privilege in
+ * PostgreSQL, which is fine while tenants never get SQL connections of their own (docs/server.md).
  */
 export async function liveResponse(hub: LiveHub, siteId: string, signal: AbortSignal): Promise<Response> {
   const encoder = new TextEncoder();
@@ -79,6 +90,8 @@ export async function liveResponse(hub: LiveHub, siteId: string, signal: AbortSi
         }
       };
       unsubscribe = await hub.subscribe(siteId, (payload) => {
+        // A gap: `ready` again tells the viewer to load the snapshot again (as after its own reconnect).
+        if (payload === null) return send(`event: ready\ndata: {"resync":true}\n\n`);
         let record: { site_id?: unknown };
         try {
           record = JSON.parse(payload) as { site_id?: unknown };
@@ -124,7 +137,7 @@ export async function sessionsSnapshot(db: Db, siteId: string, limit: number): P
                         'id', e.id, 'category', e.event_category, 'action', e.event_action, 'label', e.event_label,
                         'value', e.event_value, 'url', e.url, 'created_at', e.created_at) order by e.created_at, e.received_at)
                         from (select * from public.events x
-                               where x.session_id = s.id and x.session_month = s.created_month
+                               where x.session_id = s.id and x.session_month = s.created_month and x.site_id = s.site_id
                                order by x.created_at desc limit 200) e), '[]') as events
        from public.sessions s
       where s.site_id = $1::uuid

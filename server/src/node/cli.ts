@@ -2,7 +2,8 @@
  * `npx opsmantik`: the operator's commands.
  *   serve   [--database-url URL] [--port N] [--host H] [--redis-url URL] [--data-dir DIR] [--trust-proxy N] [--demo]
  *   migrate [--database-url URL] [--data-dir DIR]
- *   site create --origin URL [--origin URL ...] --owner EMAIL [--name NAME] [--database-url URL] [--data-dir DIR]
+ *   site create --origin URL [--origin URL ...] --owner EMAIL [--name NAME] [--phone-region CC] [--database-url URL] [--data-dir DIR]
+ *   credentials new-key | rotate (node/credentials-cli.ts)
  * DATABASE_URL, REDIS_URL, PORT and OPSMANTIK_DATA_DIR are read when the flags are absent.
  */
 import { parseArgs } from 'node:util';
@@ -10,11 +11,13 @@ import { openDb } from '../store/db/index.js';
 import { migrate } from '../store/db/migrate.js';
 import { createSite } from '../store/sites.js';
 import { serve } from './serve.js';
+import { CREDENTIALS_USAGE, credentialsCommand } from './credentials-cli.js';
 
 const USAGE = `Usage:
   opsmantik serve [--database-url URL] [--port N] [--host HOST] [--redis-url URL] [--data-dir DIR] [--trust-proxy HOPS] [--demo]
   opsmantik migrate [--database-url URL] [--data-dir DIR]
-  opsmantik site create --origin URL [--origin URL ...] --owner EMAIL [--name NAME] [--database-url URL] [--data-dir DIR]
+  opsmantik site create --origin URL [--origin URL ...] --owner EMAIL [--name NAME] [--phone-region CC] [--database-url URL] [--data-dir DIR]
+${CREDENTIALS_USAGE}
 
 Without --database-url (or DATABASE_URL) the embedded database in --data-dir (default .opsmantik/data) is used.`;
 
@@ -29,6 +32,7 @@ const options = {
   origin: { type: 'string', multiple: true },
   owner: { type: 'string' },
   name: { type: 'string' },
+  'phone-region': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -95,7 +99,12 @@ async function main(argv: string[]): Promise<number> {
     const db = await openDb(dbTarget(values));
     try {
       await migrate(db);
-      const site = await createSite(db, { ownerEmail: values.owner, origins: values.origin, name: values.name });
+      const site = await createSite(db, {
+        ownerEmail: values.owner,
+        origins: values.origin,
+        name: values.name,
+        phoneRegion: values['phone-region'],
+      });
       console.log(`Server secret (for /api/call-event from your servers; shown once): ${site.secret}`);
       console.log(`Live token (for /api/live and /api/sessions; shown once): ${site.liveToken}`);
       // Alone on the last line, for scripts: `opsmantik site create ... | tail -n 1`.
@@ -105,6 +114,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   }
+  if (command === 'credentials') return credentialsCommand(sub, () => openDb(dbTarget(values)));
   console.error(USAGE);
   return 1;
 }

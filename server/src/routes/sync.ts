@@ -7,11 +7,12 @@ import { ingest, SessionConflictError } from '../store/ingest.js';
 import type { RouteHandler } from './context.js';
 
 export const sync: RouteHandler = async (ctx, { request, info, state }) => {
+  // Charged per address before the body is read or any site looked up.
+  await ctx.limit('sync', request, info);
   const parsed = parseSyncBody(await readJson(request));
   if (!parsed.ok) throw new HttpError(400, parsed.error, parsed.message);
   const events: WireEvent[] = parsed.value;
   state.site = events[0]!.s;
-  await ctx.limit('sync', request, info, events[0]!.s);
   const t = ctx.now();
   const months = monthWindow(t);
   for (const e of events) {
@@ -34,7 +35,7 @@ export const sync: RouteHandler = async (ctx, { request, info, state }) => {
   try {
     result = await ingest(ctx.db, { events, siteIds, now: t, userAgent: request.headers.get('user-agent'), cookieClickIds });
   } catch (err) {
-    if (err instanceof SessionConflictError) throw new HttpError(400, 'invalid_body', err.message);
+    if (err instanceof SessionConflictError) throw new HttpError(400, 'session_unavailable', err.message);
     throw err;
   }
   const headers: Record<string, string> = {};

@@ -64,7 +64,7 @@ describe.each(backends)('live stream and snapshot on %s', (kind) => {
     await sync(h.handler, wireEvent(other.publicId, { meta: { fp: 'fp-live' } }));
     const mine = wireEvent(h.site.publicId, { meta: { fp: 'fp-live' } });
     await sync(h.handler, mine);
-    await callEvent(h.handler, { site_id: h.site.publicId, phone_number: '+1 555 0100', fingerprint: 'fp-live' });
+    await callEvent(h.handler, { site_id: h.site.publicId, phone_number: '+1 202 555 0100', fingerprint: 'fp-live' });
     const events = await stream.until((evs) => evs.some((e) => e.event === 'change' && e.data.table === 'calls'));
     await stream.cancel();
     abort.abort();
@@ -102,7 +102,7 @@ describe.each(backends)('live stream and snapshot on %s', (kind) => {
     const fresh = await h.newSite();
     const e = wireEvent(fresh.publicId, { u: 'https://shop.example/?gclid=G-snap', meta: { fp: 'fp-snap' } });
     await sync(h.handler, [e, wireEvent(fresh.publicId, { sid: e.sid, ec: 'conversion', ea: 'form' })]);
-    await callEvent(h.handler, { site_id: fresh.publicId, phone_number: '+1 555 0101', fingerprint: 'fp-snap' });
+    await callEvent(h.handler, { site_id: fresh.publicId, phone_number: '+1 202 555 0101', fingerprint: 'fp-snap' });
     const res = await h.handler(new Request(`https://api.opsmantik.test/api/sessions?site=${fresh.publicId}&token=${encodeURIComponent(fresh.liveToken)}`));
     expect(res.status).toBe(200);
     const body = await res.json();

@@ -48,8 +48,13 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
     async exec(script: string) {
       await sql.unsafe(script).simple();
     },
-    async listen(channel: string, onPayload: (payload: string) => void) {
-      const { unlisten } = await sql.listen(channel, onPayload);
+    async listen(channel: string, onPayload: (payload: string) => void, onReconnect?: () => void) {
+      // postgres.js calls onlisten each time LISTEN is in place: first now, then after every reconnect.
+      let listening = false;
+      const { unlisten } = await sql.listen(channel, onPayload, () => {
+        if (listening) onReconnect?.();
+        listening = true;
+      });
       return unlisten;
     },
     close: () => sql.end({ timeout: 5 }),
