@@ -35,7 +35,7 @@ const BASE64URL_KEY = /^[A-Za-z0-9_-]{43}$/;
  */
 export function parseCredentialsKey(text: string, name = 'credentials key'): Buffer {
   const t = text.trim();
-  const hint = `${name}: expected 32 random bytes as 64 hex digits or base64 (e.g. \`opsmantik credentials new-key\`)`;
+  const hint = `${name}: expected 32 bytes (random) as 64 hex digits or base64 (e.g. \`opsmantik credentials new-key\`)`;
   let key: Buffer;
   if (HEX_KEY.test(t)) key = Buffer.from(t, 'hex');
   else if (BASE64_KEY.test(t)) key = Buffer.from(t, 'base64');
