@@ -92,16 +92,14 @@ export interface SyncOk {
 
 /**
  * `matched`/`unmatched` with the session and its score go to the site's own systems (site secret)
- * and to a browser asking about its own session (`sid`); any other caller gets `recorded`, with
- * no session and no score: the call is stored and matched, but the answer tells nothing about
- * which browsers visited the site.
+ * and to a browser asking about its own session (`sid`); any other caller gets `recorded` and the
+ * call id only: the call is stored and matched, but the answer tells nothing about which browsers
+ * visited the site.
  */
-export interface CallOk {
-  status: 'matched' | 'unmatched' | 'recorded';
-  call_id: string;
-  session_id: string | null;
-  lead_score: number | null;
-}
+export type CallOk =
+  | { status: 'matched'; call_id: string; session_id: string; lead_score: number }
+  | { status: 'unmatched'; call_id: string; session_id: null; lead_score: null }
+  | { status: 'recorded'; call_id: string };
 
 export interface WireError {
   status: 'error';

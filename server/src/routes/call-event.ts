@@ -52,8 +52,8 @@ export const callEvent: RouteHandler = async (ctx, { request, info, state }) => 
 };
 
 function answer(call: StoredCall, disclose: boolean): CallOk {
-  if (!disclose) return { status: 'recorded', call_id: call.id, session_id: null, lead_score: null };
+  if (!disclose) return { status: 'recorded', call_id: call.id };
   return call.matchedSessionId
-    ? { status: 'matched', call_id: call.id, session_id: call.matchedSessionId, lead_score: call.leadScore }
+    ? { status: 'matched', call_id: call.id, session_id: call.matchedSessionId, lead_score: call.leadScore ?? 0 }
     : { status: 'unmatched', call_id: call.id, session_id: null, lead_score: null };
 }

@@ -115,3 +115,33 @@ describe.each(backends)('live stream and snapshot on %s', (kind) => {
     expect(denied.status).toBe(401);
   });
 });
+
+// Issue 12, finding 8: changes committed while the server's LISTEN connection reconnects were never
+// announced, and nothing told the viewer. PostgreSQL only: PGlite runs in-process and has no
+// connection to lose.
+describe.runIf(backends.includes('postgres'))('live stream across a lost LISTEN connection on postgres', () => {
+  it('sends ready again ({"resync":true}) once LISTEN is back, so the viewer reloads the snapshot', async () => {
+    const h = await openHarness('postgres');
+    const abort = new AbortController();
+    try {
+      const url = `https://api.opsmantik.test/api/live?site=${h.site.publicId}&token=${encodeURIComponent(h.site.liveToken)}`;
+      const res = await h.handler(new Request(url, { signal: abort.signal }));
+      const stream = sseReader(res);
+      await stream.until((evs) => evs.some((e) => e.event === 'ready'));
+      // The server's listening connection dies (a restart, a proxy, an operator's pg_terminate_backend).
+      const killed = await h.db.query<{ ok: boolean }>(
+        `select pg_terminate_backend(pid) as ok from pg_stat_activity
+          where datname = current_database() and pid <> pg_backend_pid() and query ilike 'listen %'`);
+      expect(killed.map((r) => r.ok)).toEqual([true]);
+      const events = await stream.until((evs) => evs.filter((e) => e.event === 'ready').length >= 2);
+      expect(events.filter((e) => e.event === 'ready').map((e) => e.data)).toEqual([{}, { resync: true }]);
+      // And changes are announced again.
+      await sync(h.handler, wireEvent(h.site.publicId));
+      await stream.until((evs) => evs.some((e) => e.event === 'change'));
+      await stream.cancel();
+    } finally {
+      abort.abort();
+      await h.close();
+    }
+  });
+});
