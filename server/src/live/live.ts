@@ -65,7 +65,7 @@ const HEARTBEAT_MS = 20_000;
  * (the channel is per site, and the payload's site_id is checked again). `event: ready` comes when
  * the stream is in place, and again (`{"resync":true}`) when the server's LISTEN connection was
  * lost and is back: every `ready` means "load the snapshot now", since changes may have been missed.
- * Payloads carry ids and row data of the site only; LISTEN itself needs no privilege in
+ * Payloads carry rows of that site only (events without metadata); LISTEN itself needs no privilege in
  * PostgreSQL, which is fine while tenants never get SQL connections of their own (docs/server.md).
  */
 export async function liveResponse(hub: LiveHub, siteId: string, signal: AbortSignal): Promise<Response> {
