@@ -68,11 +68,19 @@ export interface WireEvent {
   t?: number;
 }
 
-/** POST /api/call-event body. */
+/**
+ * POST /api/call-event body. The tracker names its own session (`sid`, `sm`, as on its events)
+ * and adds the fingerprint when it knows one; the site's own systems (with the site secret) may
+ * name a fingerprint only. At least one of `sid` or `fingerprint`; `sid` and `sm` go together.
+ */
 export interface CallEventBody {
   site_id: string;
   phone_number: string;
-  fingerprint: string;
+  /** the caller's session id (the tracker's own), UUID */
+  sid?: string;
+  /** that session's month, `YYYY-MM` */
+  sm?: string;
+  fingerprint?: string;
   call_time?: string;
 }
 
@@ -82,12 +90,16 @@ export interface SyncOk {
   accepted: number;
 }
 
-export interface CallOk {
-  status: 'matched' | 'unmatched';
-  call_id: string;
-  session_id: string | null;
-  lead_score: number | null;
-}
+/**
+ * `matched`/`unmatched` with the session and its score go to the site's own systems (site secret)
+ * and to a browser asking about its own session (`sid`); any other caller gets `recorded` and the
+ * call id only: the call is stored and matched, but the answer tells nothing about which browsers
+ * visited the site.
+ */
+export type CallOk =
+  | { status: 'matched'; call_id: string; session_id: string; lead_score: number }
+  | { status: 'unmatched'; call_id: string; session_id: null; lead_score: null }
+  | { status: 'recorded'; call_id: string };
 
 export interface WireError {
   status: 'error';
@@ -110,6 +122,8 @@ export type ErrorCode =
   | 'month_out_of_window'
   | 'invalid_call_time'
   | 'invalid_query'
+  | 'invalid_phone_number'
+  | 'session_unavailable'
   | 'rate_limited'
   | 'not_found'
   | 'method_not_allowed'
@@ -137,11 +151,15 @@ const text = (max: number) =>
   v.pipe(v.string(), v.maxLength(max), v.regex(NO_NUL, 'must not contain NUL characters'));
 const required = (max: number) => v.pipe(text(max), v.minLength(1));
 
+const sessionId = v.pipe(v.string(), v.regex(UUID, 'must be a UUID'));
+const sessionMonth = v.pipe(v.string(), v.regex(MONTH, 'must be YYYY-MM'));
+
 export const wireEventSchema = v.strictObject({
   s: required(MAX_SITE_ID),
-  u: required(MAX_URL),
-  sid: v.pipe(v.string(), v.regex(UUID, 'must be a UUID')),
-  sm: v.pipe(v.string(), v.regex(MONTH, 'must be YYYY-MM')),
+  // Only web pages: a `javascript:` or `data:` URL stored here would be a link in someone's dashboard.
+  u: v.pipe(required(MAX_URL), v.regex(/^https?:\/\/[^\s]/i, 'must be an http(s) URL')),
+  sid: sessionId,
+  sm: sessionMonth,
   ec: required(MAX_CATEGORY),
   ea: required(MAX_ACTION),
   el: v.optional(text(MAX_LABEL)),
@@ -158,12 +176,18 @@ export const wireEventSchema = v.strictObject({
   t: v.optional(v.pipe(v.number(), v.finite())),
 });
 
-export const callEventSchema = v.strictObject({
-  site_id: required(MAX_SITE_ID),
-  phone_number: v.pipe(required(MAX_PHONE), v.regex(/^[0-9+()\-. /]+$/, 'must be a phone number')),
-  fingerprint: required(MAX_FINGERPRINT),
-  call_time: v.optional(v.pipe(v.string(), v.isoTimestamp('must be an ISO 8601 time'))),
-});
+export const callEventSchema = v.pipe(
+  v.strictObject({
+    site_id: required(MAX_SITE_ID),
+    phone_number: v.pipe(required(MAX_PHONE), v.regex(/^[0-9+()\-. /]+$/, 'must be a phone number')),
+    sid: v.optional(sessionId),
+    sm: v.optional(sessionMonth),
+    fingerprint: v.optional(required(MAX_FINGERPRINT)),
+    call_time: v.optional(v.pipe(v.string(), v.isoTimestamp('must be an ISO 8601 time'))),
+  }),
+  v.check((b) => (b.sid === undefined) === (b.sm === undefined), 'sid and sm go together'),
+  v.check((b) => b.sid !== undefined || b.fingerprint !== undefined, 'a call names its session (sid, sm) or a fingerprint'),
+);
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: ErrorCode; message: string };
 

@@ -68,8 +68,10 @@ export const claim = (now: number): Claimed[] => {
     const v = load<Entry>(k);
     const x = v?.[1] as (WireEvent & Partial<CallEventBody>) | undefined;
     if (x?.phone_number) {
+      // A call being sent (claimed: by a page that may have gone) holds up nothing after it.
+      if (v![0] >= now) continue;
       // A call: alone, and only when nothing is before it.
-      if (!before && v![0] < now) list.push([k, x]);
+      if (!before) list.push([k, x]);
       break;
     }
     if (!x?.sm) continue;

@@ -27,7 +27,7 @@ const PAGE = `<!doctype html>
 <section><button id="quote">Get a quote</button></section>
 <section><p>More</p></section>
 <section><p>Even more</p></section>
-<section><a id="call" href="tel:+15551234567">Call +1 555 123 4567</a></section>
+<section><a id="call" href="tel:+12025550123">Call +1 202 555 0123</a></section>
 <script>
   document.getElementById('nav').addEventListener('click', (e) => {
     e.preventDefault();
@@ -106,13 +106,14 @@ describeWithChromium(describe)('script tag in Chromium', () => {
     const callAt = sink.received.findIndex((r) => r.path === '/api/call-event');
     const carrierAt = sink.received.findIndex((r) => r.path === '/api/sync' && (r.body as { i?: string }[]).some((e) => e.i === carrier.i));
     expect(carrierAt).toBeLessThan(callAt);
-    expect(sink.calls()[0]).toEqual({ site_id: 'test_site', phone_number: '+15551234567', fingerprint: fp, call_time: expect.any(String) });
+    // The call names the click's session, and carries the fingerprint the page knew.
+    expect(sink.calls()[0]).toEqual({ site_id: 'test_site', phone_number: '+12025550123', sid: carrier.sid, sm: carrier.sm, fingerprint: fp, call_time: expect.any(String) });
     // call_time is the click's time on this clock, so a late retry still matches the events before it.
     const clickEvent = sink.events().find((e) => e.ec === 'conversion' && e.ea === 'phone_click')!;
     expect(Date.parse((sink.calls()[0] as { call_time: string }).call_time) - clickEvent.t!).toBeGreaterThanOrEqual(0);
     expect(Date.parse((sink.calls()[0] as { call_time: string }).call_time) - clickEvent.t!).toBeLessThan(1000);
     expect(sink.events().filter((e) => e.ec === 'conversion' && e.ea === 'phone_click')).toHaveLength(1);
-    expect(sink.events().filter((e) => e.ec === 'interaction' && e.el === 'tel:+15551234567')).toHaveLength(1);
+    expect(sink.events().filter((e) => e.ec === 'interaction' && e.el === 'tel:+12025550123')).toHaveLength(1);
 
     // SPA navigation.
     await page.click('#nav');

@@ -14,7 +14,7 @@ export const WAYS = [
 
 export type Way = (typeof WAYS)[number];
 
-export const PHONE = '+15551234567';
+export const PHONE = '+12025550123';
 
 /** Every landmark the tests use, by page. */
 export const LANDMARKS = ['consent-accept', 'call-link', 'route-second', 'lead-form', 'lead-thanks'];

@@ -90,7 +90,7 @@ describe('call-events through the outbox', () => {
     beaconReplies.push(true, false); // the events' beacon is taken, the call's refused
     setVisibility('hidden');
     expect(calls()).toEqual([]);
-    expect(stored().map(([, x]) => Object.keys(x).sort().join())).toEqual(['call_time,fingerprint,phone_number,site_id']);
+    expect(stored().map(([, x]) => Object.keys(x).sort().join())).toEqual(['call_time,fingerprint,phone_number,sid,site_id,sm']);
     await t.flush();
     expect(calls()).toHaveLength(1);
     t.destroy();
@@ -108,7 +108,7 @@ describe('call-events through the outbox', () => {
     t.destroy();
   });
 
-  it('waits while an event before it is being sent by another tab, so the session knows the fingerprint first', async () => {
+  it('waits while an event before it is being sent by another tab, so the session exists (with its fingerprint) first', async () => {
     const t = start();
     await settle();
     setOnline(false);

@@ -23,7 +23,7 @@ describe('interactions', () => {
     t.destroy();
   });
 
-  it('a tel: click also sends conversion/phone_click and POSTs /api/call-event with the fingerprint', async () => {
+  it('a tel: click also sends conversion/phone_click and POSTs /api/call-event naming its session, with the fingerprint', async () => {
     document.body.innerHTML = '<a href="tel:+1%20555-0100" id="tel">Call</a>';
     const t = createTracker({
       site: 'site1',
@@ -40,8 +40,10 @@ describe('interactions', () => {
       ['conversion', 'phone_click', '+1555-0100'],
     ]);
     // call_time is the click's time, so a late retry still matches the events before the click.
+    // The call names the session of the events, so the server can match it without the fingerprint.
+    const { sid, sm } = events().at(-1)!;
     expect(calls()).toEqual([
-      { site_id: 'site1', phone_number: '+1555-0100', fingerprint: 'fp-123', call_time: '2026-11-20T10:00:00.010Z' },
+      { site_id: 'site1', phone_number: '+1555-0100', sid, sm, fingerprint: 'fp-123', call_time: '2026-11-20T10:00:00.010Z' },
     ]);
     expect(sent.find((s) => s.url.endsWith('/api/call-event'))!.url).toBe('https://api.example/api/call-event');
     // The session's events (with meta.fp) reach the server before the call that must match them.
@@ -53,28 +55,22 @@ describe('interactions', () => {
     t.destroy();
   });
 
-  it('holds the call until the fingerprint is learned, and never sends one without it', async () => {
+  it('sends the call at once without a fingerprint (no consent): it names its session instead', async () => {
     document.body.innerHTML = '<a href="tel:5550100" id="tel">Call</a>';
-    let finish!: (id: string) => void;
     const t = createTracker({
       site: 'site1',
       delay: 0,
-      collectors: [interactions(), fingerprintWith(() => new Promise((r) => (finish = r)), true)],
+      collectors: [interactions(), fingerprintWith(() => new Promise(() => undefined), true)],
     });
     click(document.getElementById('tel')!);
     const clickedAt = new Date().toISOString();
-    await vi.advanceTimersByTimeAsync(5000);
-    expect(calls()).toEqual([]);
-    t.consent('granted'); // the computation starts (the page is loaded)
     await settle();
-    expect(calls()).toEqual([]);
-    finish('fp-late');
-    await settle();
-    expect(calls()).toEqual([{ site_id: 'site1', phone_number: '5550100', fingerprint: 'fp-late', call_time: clickedAt }]);
-    // An event tells the session its fingerprint before the call arrives, or the call stays unmatched.
-    const fpAt = sent.findIndex((s) => s.url.endsWith('/api/sync') && JSON.stringify(s.body).includes('"fp":"fp-late"'));
-    expect(fpAt).toBeGreaterThanOrEqual(0);
-    expect(fpAt).toBeLessThan(sent.findIndex((s) => s.url.endsWith('/api/call-event')));
+    const { sid, sm } = events().at(-1)!;
+    expect(calls()).toEqual([{ site_id: 'site1', phone_number: '5550100', sid, sm, call_time: clickedAt }]);
+    // The session's events reach the server before the call that must match them.
+    const clickAt = sent.findIndex((s) => JSON.stringify(s.body).includes('phone_click'));
+    expect(clickAt).toBeGreaterThanOrEqual(0);
+    expect(clickAt).toBeLessThan(sent.findIndex((s) => s.url.endsWith('/api/call-event')));
     t.destroy();
   });
 

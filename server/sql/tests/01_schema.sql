@@ -17,17 +17,17 @@ SELECT col_not_null('public', 'events', 'session_month', 'events.session_month i
 -- pgTAP's fk_ok does not handle foreign keys between partitioned tables; read the catalog.
 SELECT is(
   (SELECT pg_get_constraintdef(oid) FROM pg_constraint
-   WHERE conrelid = 'public.events'::regclass AND conname = 'events_session_fkey'),
-  'FOREIGN KEY (session_id, session_month) REFERENCES sessions(id, created_month) ON DELETE CASCADE',
-  'events -> sessions by (id, month)');
+   WHERE conrelid = 'public.events'::regclass AND conname = 'events_session_site_fkey'),
+  'FOREIGN KEY (session_id, session_month, site_id) REFERENCES sessions(id, created_month, site_id) ON DELETE CASCADE',
+  'events -> sessions by (id, month, site)');
 SELECT is(
   (SELECT count(*)::int FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
    WHERE i.inhparent IN ('public.sessions'::regclass, 'public.events'::regclass)
      AND pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT'),
   0, 'no DEFAULT partition swallows rows');
 -- recordCall's ON CONFLICT names these columns: without the index it fails with 42P10.
-SELECT index_is_unique('public', 'calls', 'calls_site_fingerprint_phone_time_key',
-  'a call (site, fingerprint, phone number, call_time) is stored once');
+SELECT index_is_unique('public', 'calls', 'calls_once_key',
+  'a call (site, phone number, call_time, reported session or fingerprint) is stored once');
 SELECT has_table('public', 'sessions_' || to_char(now() AT TIME ZONE 'UTC', 'YYYY_MM'), 'this month''s sessions partition');
 SELECT has_table('public', 'events_' || to_char((now() AT TIME ZONE 'UTC') + interval '1 month', 'YYYY_MM'), 'next month''s events partition');
 

@@ -22,7 +22,7 @@ export { clientAddress, type ConnInfo } from './client.js';
 
 export interface HandlerOptions {
   db: Db;
-  /** Requests a minute per client and site; the contract's 100 (sync) and 50 (call-event) by default. */
+  /** Requests a minute per client address; the contract's 100 (sync) and 50 (call-event) by default. */
   limits?: Partial<RateLimits>;
   /** Share rate limits between processes through Redis (`REDIS_URL`). */
   redisUrl?: string;
@@ -95,9 +95,9 @@ export function createHandler(options: HandlerOptions): Handler {
     clickIdCookie: options.clickIdCookie !== false,
     sites,
     site,
-    async limit(route, request, info, publicId) {
+    async limit(route, request, info) {
       const limiter = await limiterReady;
-      const result = await limiter.consume(route, `${clientAddress(request, info, options.trustProxy)}|${publicId}`);
+      const result = await limiter.consume(route, clientAddress(request, info, options.trustProxy));
       if (!result.ok) {
         throw new HttpError(429, 'rate_limited', `Too many requests; try again in ${result.retryAfterSeconds} s.`, {
           'retry-after': String(result.retryAfterSeconds),

@@ -1,5 +1,5 @@
 /**
- * Per client-and-site rate limits (rate-limiter-flexible): in memory by default, in Redis when a
+ * Per client-address rate limits (rate-limiter-flexible): in memory by default, in Redis when a
  * URL or client is given so that several server processes share one limit. When Redis fails, an
  * in-memory limiter with the same rules takes over instead of failing the request.
  */
@@ -7,9 +7,9 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { redactUrl } from '../store/db/url.js';
 
 export interface RateLimits {
-  /** Requests a window on /api/sync per client and site (default 100). */
+  /** Requests a window on /api/sync per client address (default 100). */
   sync: number;
-  /** Requests a window on /api/call-event per client and site (default 50). */
+  /** Requests a window on /api/call-event per client address (default 50). */
   call: number;
   /** Window length in seconds (default 60). */
   windowSeconds: number;

@@ -10,7 +10,8 @@ export function siteChannel(siteId: string): string {
   return `opsmantik_site_${siteId.replace(/-/g, '').toLowerCase()}`;
 }
 
-type Listener = (payload: string) => void;
+/** A change's JSON payload, or null: changes may have been missed (the LISTEN reconnected). */
+type Listener = (payload: string | null) => void;
 
 export interface LiveOptions {
   /** Open streams allowed per site (default 50). */
@@ -91,9 +92,15 @@ export function liveHub(db: Db, options: LiveOptions = {}): LiveHub {
       let entry = channels.get(channel);
       if (!entry) {
         const listeners = new Set<Listener>();
-        const stop = db.listen(channel, (payload) => {
-          for (const l of listeners) l(payload);
-        });
+        const stop = db.listen(
+          channel,
+          (payload) => {
+            for (const l of listeners) l(payload);
+          },
+          () => {
+            for (const l of listeners) l(null);
+          },
+        );
         entry = { listeners, stop };
         channels.set(channel, entry);
         stop.catch(() => channels.delete(channel));
@@ -129,6 +136,10 @@ const SHUTDOWN_EVENT = 'retry: 1000\nevent: shutdown\ndata: {"reason":"shutdown"
  * (the channel is per site, and the payload's site_id is checked again). The stream holds at most
  * the hub's bufferBytes for a viewer that does not read; past that it is dropped (logged with the
  * reason), and the viewer's reconnection starts again from the snapshot.
+ * `event: ready` comes when the stream is in place, and again (`{"resync":true}`) when the server's
+ * LISTEN connection was lost and is back: every `ready` means "load the snapshot now", since changes
+ * may have been missed. Payloads carry rows of that site only; LISTEN itself needs no privilege in
+ * PostgreSQL, which is fine while tenants never get SQL connections of their own (docs/server.md).
  */
 export async function liveResponse(hub: LiveHub, siteId: string, signal: AbortSignal, slot?: ViewerSlot): Promise<Response> {
   const encoder = new TextEncoder();
@@ -177,6 +188,8 @@ export async function liveResponse(hub: LiveHub, siteId: string, signal: AbortSi
         };
         if (slot) slot.onShutdown = () => end(SHUTDOWN_EVENT);
         unsubscribe = await hub.subscribe(siteId, (payload) => {
+          // A gap: `ready` again tells the viewer to load the snapshot again (as after its own reconnect).
+          if (payload === null) return send(`event: ready\ndata: {"resync":true}\n\n`);
           let record: { site_id?: unknown };
           try {
             record = JSON.parse(payload) as { site_id?: unknown };
@@ -220,7 +233,7 @@ export async function sessionsSnapshot(db: Db, siteId: string, limit: number): P
                         'id', e.id, 'category', e.event_category, 'action', e.event_action, 'label', e.event_label,
                         'value', e.event_value, 'url', e.url, 'created_at', e.created_at) order by e.created_at, e.received_at)
                         from (select * from public.events x
-                               where x.session_id = s.id and x.session_month = s.created_month
+                               where x.session_id = s.id and x.session_month = s.created_month and x.site_id = s.site_id
                                order by x.created_at desc limit 200) e), '[]') as events
        from public.sessions s
       where s.site_id = $1::uuid

@@ -12,6 +12,9 @@ import { parseInvocation } from './cli/parse.js';
 import { CliError } from './cli/spec.js';
 import { packageRoot, SERVER_PACKAGE } from './locate.js';
 import { ADS_USAGE, runAdsCommand } from './ads-commands.js';
+import { CREDENTIALS_USAGE, credentialsCommand } from './credentials-cli.js';
+import { parseArgs } from 'node:util';
+import { openDb } from '../store/db/index.js';
 
 function version(): string {
   const root = packageRoot(SERVER_PACKAGE);
@@ -35,13 +38,22 @@ async function main(argv: string[]): Promise<number | 'running'> {
   const err = (line: string) => console.error(line);
   // The Google Ads commands parse their own flags (node/ads-commands.ts); the database is chosen the same way.
   if (argv[0] === 'ads') return runAdsCommand(argv.slice(1), legacyDbTarget);
+  // So do the credentials commands (node/credentials-cli.ts).
+  if (argv[0] === 'credentials') {
+    const { values, positionals } = parseArgs({
+      args: argv.slice(1),
+      options: { 'database-url': { type: 'string' }, 'data-dir': { type: 'string' } },
+      allowPositionals: true,
+    });
+    return credentialsCommand(positionals[0], () => openDb(legacyDbTarget(values)));
+  }
   const invocation = parseInvocation(COMMANDS, argv, process.env);
   if (invocation.kind === 'version') {
     out(`opsmantik ${version()} (${SERVER_PACKAGE}, node ${process.version})`);
     return 0;
   }
   if (invocation.kind === 'help') {
-    out(invocation.command ? commandHelp(invocation.command) : `${overview(COMMANDS, invocation.group)}\n\nGoogle Ads:\n${ADS_USAGE}`);
+    out(invocation.command ? commandHelp(invocation.command) : `${overview(COMMANDS, invocation.group)}\n\nGoogle Ads:\n${ADS_USAGE}\n\nCredentials key:\n${CREDENTIALS_USAGE}`);
     return argv.length ? 0 : 2;
   }
   return invocation.command.run(invocation.parsed, { out, err });

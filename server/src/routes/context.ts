@@ -20,8 +20,12 @@ export interface RouteContext {
   hub: LiveHub;
   /** Remember click ids in a first-party cookie when serving the site's own origin. */
   clickIdCookie: boolean;
-  /** Charges one request of `route` to the client and site; throws 429 when over the limit. */
-  limit(route: LimitRoute, request: Request, info: ConnInfo | undefined, publicId: string): Promise<void>;
+  /**
+   * Charges one request of `route` to the client address; throws 429 when over the limit. Keyed by
+   * the address alone (nothing from the body), so call it before reading the body or looking
+   * anything up: then made-up site ids cost a client its budget, not the database a query each.
+   */
+  limit(route: LimitRoute, request: Request, info: ConnInfo | undefined): Promise<void>;
   /** The cached site lookup (for routes that authenticate by site themselves). */
   sites: SiteLookup;
   /** The site with this public id; throws 404 unknown_site. */

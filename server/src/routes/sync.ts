@@ -7,12 +7,13 @@ import { ingest, SessionConflictError } from '../store/ingest.js';
 import type { RouteHandler } from './context.js';
 
 export const sync: RouteHandler = async (ctx, { request, info, state }) => {
+  // Charged per address before the body is read or any site looked up.
+  await ctx.limit('sync', request, info);
   const parsed = parseSyncBody(await readJson(request));
   if (!parsed.ok) throw new HttpError(400, parsed.error, parsed.message);
   const events: WireEvent[] = parsed.value;
   state.site = events[0]!.s;
   state.events = events.length;
-  await ctx.limit('sync', request, info, events[0]!.s);
   const t = ctx.now();
   const months = monthWindow(t);
   for (const e of events) {
@@ -36,7 +37,7 @@ export const sync: RouteHandler = async (ctx, { request, info, state }) => {
   try {
     result = await ingest(ctx.db, { events, siteIds, now: t, userAgent: request.headers.get('user-agent'), cookieClickIds });
   } catch (err) {
-    if (err instanceof SessionConflictError) throw new HttpError(400, 'invalid_body', err.message);
+    if (err instanceof SessionConflictError) throw new HttpError(400, 'session_unavailable', err.message);
     throw err;
   }
   state.stored = result.accepted;

@@ -2,7 +2,7 @@
  * OAuth tokens at rest: AES-256-GCM in the server, with keys from the environment; the database
  * only ever sees the envelope `gcm1.<iv>.<ciphertext>.<tag>` (base64url) and the key's id.
  *
- * Keys: OPSMANTIK_CREDENTIALS_KEY (32 bytes, base64 or hex) with id OPSMANTIK_CREDENTIALS_KEY_ID
+ * Keys: OPSMANTIK_CREDENTIALS_KEY (32 random bytes, hex or base64: see parseCredentialsKey) with id OPSMANTIK_CREDENTIALS_KEY_ID
  * (default "k1"); retired keys stay readable through OPSMANTIK_CREDENTIALS_OLD_KEYS
  * ("id:key,id:key") until rotateCredentials() has re-encrypted every row under the current key.
  * The additional authenticated data binds each envelope to its (user_id, provider), so an envelope
@@ -20,11 +20,40 @@ export interface Keyring {
 const PREFIX = 'gcm1';
 const KEY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
-function parseKey(text: string, name: string): Buffer {
+const HEX_KEY = /^[0-9a-fA-F]{64}$/;
+const BASE64_KEY = /^[A-Za-z0-9+/]{43}=$/;
+const BASE64URL_KEY = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * A credentials key from its text form: exactly 32 bytes as 64 hex digits, as padded base64 (44
+ * characters, `openssl rand -base64 32`) or as unpadded base64url (43). Strict on purpose: Node's
+ * base64 decoder skips what it does not understand, so a passphrase or a mistyped key would
+ * otherwise become some 32 bytes. Refused too: a key whose text is not the canonical encoding of
+ * its bytes, the all-zero key, and keys of too few distinct bytes or characters (a pattern or a
+ * word repeated, not random bytes: a random key has about 30 distinct bytes of 32, and fewer than
+ * 16 happens with a probability far below 1e-12).
+ */
+export function parseCredentialsKey(text: string, name = 'credentials key'): Buffer {
   const t = text.trim();
-  const key = /^[0-9a-fA-F]{64}$/.test(t) ? Buffer.from(t, 'hex') : Buffer.from(t, 'base64');
-  if (key.length !== 32) throw new Error(`${name}: expected 32 bytes (base64 or hex), got ${key.length}`);
+  const hint = `${name}: expected 32 bytes (random) as 64 hex digits or base64 (e.g. \`opsmantik credentials new-key\`)`;
+  let key: Buffer;
+  if (HEX_KEY.test(t)) key = Buffer.from(t, 'hex');
+  else if (BASE64_KEY.test(t)) key = Buffer.from(t, 'base64');
+  else if (BASE64URL_KEY.test(t)) key = Buffer.from(t, 'base64url');
+  else throw new Error(`${hint}; got ${t.length} characters that are neither`);
+  const canonical = HEX_KEY.test(t) ? key.toString('hex') === t.toLowerCase() : key.toString(BASE64_KEY.test(t) ? 'base64' : 'base64url') === t;
+  if (key.length !== 32 || !canonical) throw new Error(`${hint}; this text is not a canonical encoding of 32 bytes`);
+  checkKeyBytes(key, name);
+  // Random text of this length uses most of its alphabet; a word or a pattern uses a few letters.
+  const distinctChars = new Set(t.toLowerCase()).size;
+  if (distinctChars < (HEX_KEY.test(t) ? 8 : 16)) throw new Error(`${name}: the key text repeats a few characters; use random bytes`);
   return key;
+}
+
+function checkKeyBytes(key: Buffer, name: string): void {
+  if (key.length !== 32) throw new Error(`${name}: must be 32 bytes, got ${key.length}`);
+  if (key.every((b) => b === 0)) throw new Error(`${name}: the all-zero key is refused`);
+  if (new Set(key).size < 16) throw new Error(`${name}: too few distinct bytes for a random key; use random bytes`);
 }
 
 /** Builds a keyring from explicit keys (tests) or, by default, from the environment. */
@@ -46,7 +75,11 @@ export function keyringFromEnv(env: NodeJS.ProcessEnv = process.env): Keyring {
 
 /** A keyring with `current` for writing and `old` keys for reading. */
 export function makeKeyring(current: { id: string; key: string | Buffer }, old: Array<[string, string | Buffer]> = []): Keyring {
-  const asKey = (k: string | Buffer, name: string) => (typeof k === 'string' ? parseKey(k, name) : k);
+  const asKey = (k: string | Buffer, name: string) => {
+    if (typeof k === 'string') return parseCredentialsKey(k, name);
+    checkKeyBytes(k, name);
+    return k;
+  };
   const all = new Map<string, Buffer>();
   for (const [id, key] of old) all.set(id, asKey(key, `key ${id}`));
   const cur = { id: current.id, key: asKey(current.key, `key ${current.id}`) };

@@ -16,7 +16,7 @@ import {
 } from '../rules/attribution.js';
 import { leadScore } from '../rules/scoring.js';
 import { monthStart } from '../rules/months.js';
-import { CHECK_VIOLATION, RETRYABLE, sqlState } from './dberrors.js';
+import { CHECK_VIOLATION, RETRYABLE, isForeignSession, sqlState } from './dberrors.js';
 
 export interface IngestInput {
   events: WireEvent[];
@@ -149,7 +149,8 @@ async function writeSession(tx: Queryable, g: SessionGroup, input: IngestInput):
       input.userAgent ? input.userAgent.slice(0, MAX_UA) : null,
     ],
   );
-  // The session id exists under another site: never mix two sites' rows.
+  // The session id exists under another site in this month (the trigger sessions_one_site refuses
+  // it in the others, and usually here too): never mix two sites' rows.
   const session = sessions[0];
   if (!session) throw new SessionConflictError();
 
@@ -247,9 +248,10 @@ async function writeSession(tx: Queryable, g: SessionGroup, input: IngestInput):
   return { score, accepted: Number(signals?.inserted ?? 0), own };
 }
 
+/** A session id the body may not use. The message says no more than that: not why, nor whose. */
 export class SessionConflictError extends Error {
   constructor() {
-    super('A session id in the body belongs to another site.');
+    super('A session id in the body cannot be used; start a new session.');
   }
 }
 
@@ -281,6 +283,7 @@ export async function ingest(db: Db, input: IngestInput): Promise<IngestResult> 
     try {
       return await run();
     } catch (err) {
+      if (isForeignSession(err)) throw new SessionConflictError();
       const code = sqlState(err);
       // No partition for the month yet: PostgreSQL cannot create one inside the failing statement,
       // so make it in a statement of its own and try once more.

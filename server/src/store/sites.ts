@@ -4,6 +4,8 @@
  */
 import type { Queryable } from './db/types.js';
 import { randomToken, sha256Hex } from '../http/tokens.js';
+import { lru } from './lru.js';
+import { isPhoneRegion } from '../rules/phone.js';
 
 export interface Site {
   id: string;
@@ -11,6 +13,8 @@ export interface Site {
   allowedOrigins: string[];
   secretHash: string | null;
   liveTokenHash: string | null;
+  /** Region for phone numbers written without a country code; null: international numbers only. */
+  phoneRegion: string | null;
 }
 
 interface SiteRow {
@@ -19,6 +23,7 @@ interface SiteRow {
   allowed_origins: string[] | null;
   secret_hash: string | null;
   live_token_hash: string | null;
+  phone_region: string | null;
 }
 
 export interface SiteLookup {
@@ -26,20 +31,27 @@ export interface SiteLookup {
 }
 
 /**
- * Looks sites up with a small time-bounded cache. Unknown ids are cached for a shorter time so a
- * site created while the server runs answers soon after.
+ * Looks sites up with a small time-bounded cache: a bounded LRU of known sites, and a separate,
+ * smaller one of ids that named no site, so that a flood of made-up ids (each a lookup once) can
+ * evict neither the real sites nor each other's answers for long. Unknown ids are cached for a
+ * shorter time so a site created while the server runs answers soon after.
  */
-export function siteLookup(db: Queryable, options: { ttlMs?: number; now?: () => number } = {}): SiteLookup {
+export function siteLookup(
+  db: Queryable,
+  options: { ttlMs?: number; now?: () => number; maxSites?: number; maxUnknown?: number } = {},
+): SiteLookup {
   const ttl = options.ttlMs ?? 5000;
   const now = options.now ?? Date.now;
-  const cache = new Map<string, { site: Site | undefined; until: number }>();
+  const known = lru<Site>(options.maxSites ?? 10_000);
+  const unknown = lru<true>(options.maxUnknown ?? 1_000);
   return {
     async get(publicId) {
-      const hit = cache.get(publicId);
       const t = now();
-      if (hit && hit.until > t) return hit.site;
+      const hit = known.get(publicId, t);
+      if (hit) return hit;
+      if (unknown.has(publicId, t)) return undefined;
       const rows = await db.query<SiteRow>(
-        'select id, public_id, allowed_origins, secret_hash, live_token_hash from public.sites where public_id = $1',
+        'select id, public_id, allowed_origins, secret_hash, live_token_hash, phone_region from public.sites where public_id = $1',
         [publicId],
       );
       const row = rows[0];
@@ -49,10 +61,11 @@ export function siteLookup(db: Queryable, options: { ttlMs?: number; now?: () =>
         allowedOrigins: row.allowed_origins ?? [],
         secretHash: row.secret_hash,
         liveTokenHash: row.live_token_hash,
+        phoneRegion: row.phone_region,
       };
       if (ttl > 0) {
-        if (cache.size > 10_000) cache.clear();
-        cache.set(publicId, { site, until: t + (site ? ttl : Math.min(ttl, 1000)) });
+        if (site) known.set(publicId, site, t + ttl);
+        else unknown.set(publicId, true, t + Math.min(ttl, 1000));
       }
       return site;
     },
@@ -109,6 +122,15 @@ export interface CreateSiteInput {
   publicId?: string;
   /** A live token to keep (the demo's survives restarts); a new random one when absent. */
   liveToken?: string;
+  /** Region for phone numbers written without a country code (ISO 3166-1 alpha-2, e.g. `TR`). */
+  phoneRegion?: string;
+}
+
+/** A chosen public id that exists and belongs to another owner: nothing was changed. */
+export class PublicIdTakenError extends Error {
+  constructor(publicId: string) {
+    super(`The public id ${JSON.stringify(publicId)} belongs to another owner; nothing was changed.`);
+  }
 }
 
 /** A public id: short, URL-safe, not guessable enough to matter (it is public anyway). */
@@ -118,7 +140,9 @@ function newPublicId(): string {
 
 /**
  * Creates the owner in auth.users where needed, then the site. With a chosen public id that
- * already exists, the site keeps its id and gets the new origins, secret and token.
+ * already exists under the same owner, the site keeps its id and gets the new origins, secret and
+ * token; under another owner nothing changes and PublicIdTakenError is thrown (the demo must
+ * never re-key a tenant's site).
  */
 export async function createSite(db: Queryable, input: CreateSiteInput): Promise<CreatedSite> {
   const origins = input.origins.map((o) => {
@@ -126,6 +150,8 @@ export async function createSite(db: Queryable, input: CreateSiteInput): Promise
     if (!n) throw new Error(`Not an origin: ${o}`);
     return n;
   });
+  const region = input.phoneRegion?.trim().toUpperCase() || null;
+  if (region !== null && !isPhoneRegion(region)) throw new Error(`Not a phone region (ISO 3166-1 alpha-2): ${input.phoneRegion}`);
   const email = input.ownerEmail.trim().toLowerCase();
   if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new Error(`Not an email address: ${input.ownerEmail}`);
   await db.query('insert into auth.users (id, email) values (gen_random_uuid(), $1) on conflict (email) do nothing', [email]);
@@ -136,13 +162,16 @@ export async function createSite(db: Queryable, input: CreateSiteInput): Promise
   const publicId = input.publicId ?? newPublicId();
   // Origins travel as JSON text: array parameters are encoded differently by the two drivers.
   const rows = await db.query<{ id: string; public_id: string; user_id: string }>(
-    `insert into public.sites (user_id, public_id, name, allowed_origins, secret_hash, live_token_hash)
-     values ($1, $2, $3, array(select jsonb_array_elements_text($4::text::jsonb)), $5, $6)
+    `insert into public.sites (user_id, public_id, name, allowed_origins, secret_hash, live_token_hash, phone_region)
+     values ($1, $2, $3, array(select jsonb_array_elements_text($4::text::jsonb)), $5, $6, $7)
      on conflict (public_id) do update set
        allowed_origins = (select array(select distinct unnest(public.sites.allowed_origins || excluded.allowed_origins))),
-       secret_hash = excluded.secret_hash, live_token_hash = excluded.live_token_hash
+       secret_hash = excluded.secret_hash, live_token_hash = excluded.live_token_hash,
+       phone_region = coalesce(excluded.phone_region, public.sites.phone_region)
+     where public.sites.user_id = excluded.user_id
      returning id, public_id, user_id`,
-    [userId, publicId, input.name ?? null, JSON.stringify(origins), await sha256Hex(secret), await sha256Hex(liveToken)],
+    [userId, publicId, input.name ?? null, JSON.stringify(origins), await sha256Hex(secret), await sha256Hex(liveToken), region],
   );
+  if (!rows[0]) throw new PublicIdTakenError(publicId);
   return { id: rows[0]!.id, publicId: rows[0]!.public_id, userId: rows[0]!.user_id, secret, liveToken };
 }

@@ -25,24 +25,49 @@ describe.each(backends)('POST /api/call-event on %s', (kind) => {
   const fp = () => `fp-${randomUUID()}`;
   const iso = (ms: number) => new Date(ms).toISOString();
   const phone = '+90 532 555 12 34';
+  const stored = '+905325551234';
+  /** The site's own systems (telephony, CRM): the site secret instead of an Origin. */
+  const server = (handler = h.handler) => (body: unknown) =>
+    callEvent(handler, body, { origin: null, headers: { authorization: `Bearer ${h.site.secret}`, 'user-agent': 'curl/8.5.0' }, contentType: 'application/json' });
 
-  it('matches the session with an event in the 30 minutes before the call and returns its score', async () => {
+  it('a browser naming its own session: matched to it, with its score', async () => {
+    const visitor = fp();
+    const e = wireEvent(site, { t: Date.now() - 5 * MIN, meta: { fp: visitor }, ec: 'conversion', ea: 'phone_click' });
+    await sync(h.handler, e);
+    const res = await callEvent(h.handler, { site_id: site, phone_number: phone, sid: e.sid, sm: e.sm, fingerprint: visitor });
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ status: 'matched', call_id: expect.any(String), session_id: e.sid, lead_score: 50 });
+    const [row] = await h.db.query<any>('select * from public.calls where id = $1', [res.json.call_id]);
+    expect(row).toMatchObject({
+      status: 'matched', matched_session_id: e.sid, reported_session_id: e.sid, matched_fingerprint: visitor,
+      lead_score: 50, phone_number: stored, source: 'tracker',
+    });
+  });
+
+  it('a browser naming its own session needs no fingerprint (no consent, or the module blocked)', async () => {
+    const e = wireEvent(site, { t: Date.now() - MIN, ec: 'conversion', ea: 'phone_click' });
+    await sync(h.handler, e);
+    const res = await callEvent(h.handler, { site_id: site, phone_number: phone, sid: e.sid, sm: e.sm });
+    expect(res.json).toMatchObject({ status: 'matched', session_id: e.sid });
+  });
+
+  it('the site secret: matched by fingerprint to the session with an event in the 30 minutes before the call', async () => {
     const visitor = fp();
     const sid = await visit(visitor, Date.now() - 5 * MIN, { ec: 'conversion', ea: 'phone_click' });
-    const res = await callEvent(h.handler, { site_id: site, phone_number: phone, fingerprint: visitor });
+    const res = await server()({ site_id: site, phone_number: phone, fingerprint: visitor });
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ status: 'matched', call_id: expect.any(String), session_id: sid, lead_score: 50 });
     const [row] = await h.db.query<any>('select * from public.calls where id = $1', [res.json.call_id]);
-    expect(row).toMatchObject({ status: 'matched', matched_session_id: sid, matched_fingerprint: visitor, lead_score: 50, phone_number: phone, source: 'tracker' });
+    expect(row).toMatchObject({ status: 'matched', matched_session_id: sid, matched_fingerprint: visitor, lead_score: 50, phone_number: stored, source: 'server' });
   });
 
   it('window edges: an event 29:59 before the call matches, 30:01 before does not', async () => {
     const visitor = fp();
     const eventAt = Date.now() - 2 * 3600_000;
     await visit(visitor, eventAt);
-    const inside = await callEvent(h.handler, { site_id: site, phone_number: phone, fingerprint: visitor, call_time: iso(eventAt + 29 * MIN + 59_000) });
+    const inside = await server()({ site_id: site, phone_number: phone, fingerprint: visitor, call_time: iso(eventAt + 29 * MIN + 59_000) });
     expect(inside.json.status).toBe('matched');
-    const outside = await callEvent(h.handler, { site_id: site, phone_number: phone, fingerprint: visitor, call_time: iso(eventAt + 30 * MIN + 1000) });
+    const outside = await server()({ site_id: site, phone_number: phone, fingerprint: visitor, call_time: iso(eventAt + 30 * MIN + 1000) });
     expect(outside.json).toEqual({ status: 'unmatched', call_id: expect.any(String), session_id: null, lead_score: null });
   });
 
@@ -50,7 +75,7 @@ describe.each(backends)('POST /api/call-event on %s', (kind) => {
     const visitor = fp();
     const eventAt = Date.now() - 3600_000;
     await visit(visitor, eventAt);
-    const res = await callEvent(h.handler, { site_id: site, phone_number: phone, fingerprint: visitor, call_time: iso(eventAt - 1000) });
+    const res = await server()({ site_id: site, phone_number: phone, fingerprint: visitor, call_time: iso(eventAt - 1000) });
     expect(res.json.status).toBe('unmatched');
   });
 
@@ -59,7 +84,7 @@ describe.each(backends)('POST /api/call-event on %s', (kind) => {
     const now = Date.now();
     await visit(visitor, now - 20 * MIN);
     const recent = await visit(visitor, now - 2 * MIN);
-    const res = await callEvent(h.handler, { site_id: site, phone_number: phone, fingerprint: visitor });
+    const res = await server()({ site_id: site, phone_number: phone, fingerprint: visitor });
     expect(res.json.session_id).toBe(recent);
   });
 
@@ -69,7 +94,7 @@ describe.each(backends)('POST /api/call-event on %s', (kind) => {
     const e = wireEvent(other.publicId, { meta: { fp: visitor } });
     await sync(h.handler, e);
     const before = await counts(h.db);
-    const res = await callEvent(h.handler, { site_id: site, phone_number: phone, fingerprint: visitor });
+    const res = await server()({ site_id: site, phone_number: phone, fingerprint: visitor });
     expect(res.json).toMatchObject({ status: 'unmatched', session_id: null, lead_score: null });
     expect((await counts(h.db)).calls).toBe(before.calls + 1);
   });
@@ -85,10 +110,10 @@ describe.each(backends)('POST /api/call-event on %s', (kind) => {
     const now = Date.now();
     const sid = await visit(visitor, now - 5 * MIN, { ec: 'conversion', ea: 'phone_click' });
     const body = { site_id: site, phone_number: phone, fingerprint: visitor, call_time: iso(now - MIN) };
-    const first = await callEvent(h.handler, body);
+    const first = await server()(body);
     expect(first.json).toEqual({ status: 'matched', call_id: expect.any(String), session_id: sid, lead_score: 50 });
     const before = await counts(h.db);
-    const again = await callEvent(h.handler, body);
+    const again = await server()(body);
     expect(again.status).toBe(200);
     expect(again.json).toEqual(first.json);
     expect(await counts(h.db)).toEqual(before);
@@ -99,11 +124,11 @@ describe.each(backends)('POST /api/call-event on %s', (kind) => {
     const visitor = fp();
     const callAt = Date.now() - MIN;
     const body = { site_id: site, phone_number: phone, fingerprint: visitor, call_time: iso(callAt) };
-    const first = await callEvent(h.handler, body);
+    const first = await server()(body);
     expect(first.json).toMatchObject({ status: 'unmatched', session_id: null, lead_score: null });
     // The visitor's events arrive after the first attempt (the tracker was offline).
     await visit(visitor, callAt - MIN);
-    const again = await callEvent(h.handler, body);
+    const again = await server()(body);
     expect(again.json).toEqual(first.json);
     expect(await callRows(visitor)).toHaveLength(1);
   });
@@ -113,7 +138,7 @@ describe.each(backends)('POST /api/call-event on %s', (kind) => {
     const now = Date.now();
     const sid = await visit(visitor, now - 2 * MIN);
     const body = { site_id: site, phone_number: phone, fingerprint: visitor, call_time: iso(now - MIN) };
-    const answers = await Promise.all(Array.from({ length: 10 }, () => callEvent(h.handler, body)));
+    const answers = await Promise.all(Array.from({ length: 10 }, () => server()(body)));
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
     const rows = await callRows(visitor);
     expect(rows).toHaveLength(1);
@@ -126,15 +151,17 @@ describe.each(backends)('POST /api/call-event on %s', (kind) => {
     const visitor = fp();
     const otherVisitor = fp();
     const at = iso(Date.now() - MIN);
-    const a = await callEvent(h.handler, { site_id: site, phone_number: phone, fingerprint: visitor, call_time: at });
-    const b = await callEvent(h.handler, { site_id: site, phone_number: '+90 212 555 00 00', fingerprint: visitor, call_time: at });
-    const c = await callEvent(h.handler, { site_id: site, phone_number: phone, fingerprint: otherVisitor, call_time: at });
+    const a = await server()({ site_id: site, phone_number: phone, fingerprint: visitor, call_time: at });
+    const b = await server()({ site_id: site, phone_number: '+90 212 555 00 00', fingerprint: visitor, call_time: at });
+    const c = await server()({ site_id: site, phone_number: phone, fingerprint: otherVisitor, call_time: at });
     expect(new Set([a.json.call_id, b.json.call_id, c.json.call_id]).size).toBe(3);
-    expect((await callRows(visitor)).map((r) => r.phone_number)).toEqual([phone, '+90 212 555 00 00']);
+    expect((await callRows(visitor)).map((r) => r.phone_number)).toEqual([stored, '+902125550000']);
     expect(await callRows(otherVisitor)).toHaveLength(1);
     // The same call on another site is another call too.
     const other = await h.newSite();
-    const d = await callEvent(h.handler, { site_id: other.publicId, phone_number: phone, fingerprint: visitor, call_time: at });
+    const d = await callEvent(h.handler, { site_id: other.publicId, phone_number: phone, fingerprint: visitor, call_time: at },
+      { origin: null, headers: { authorization: `Bearer ${other.secret}` } });
+    expect(d.status).toBe(200);
     expect(d.json.call_id).not.toBe(a.json.call_id);
     expect(await callRows(visitor)).toHaveLength(3);
   });
@@ -144,8 +171,8 @@ describe.each(backends)('POST /api/call-event on %s', (kind) => {
     const handler = h.newHandler({ now: () => (clock += 1) });
     const visitor = fp();
     const body = { site_id: site, phone_number: phone, fingerprint: visitor };
-    const a = await callEvent(handler, body);
-    const b = await callEvent(handler, body);
+    const a = await server(handler)(body);
+    const b = await server(handler)(body);
     expect(b.json.call_id).not.toBe(a.json.call_id);
     const rows = await callRows(visitor);
     expect(rows.map((r) => r.id)).toEqual([a.json.call_id, b.json.call_id]);

@@ -71,6 +71,35 @@ describe.each(backends)('opsmantik CLI on %s', (kind) => {
     }
   });
 
+  it('credentials rotate re-encrypts stored tokens under the new key; a bad key fails before anything is opened', async () => {
+    const { makeKeyring, saveCredential, loadCredential } = await import('../../src/store/credentials.js');
+    const oldKey = (await run(['credentials', 'new-key'])).stdout.trim();
+    const newKey = (await run(['credentials', 'new-key'])).stdout.trim();
+    expect(oldKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(newKey).not.toBe(oldKey);
+    const db = await open();
+    try {
+      const [user] = await db.query<{ id: string }>("insert into auth.users (id, email) values (gen_random_uuid(), 'rotate@example.test') returning id");
+      await saveCredential(db, makeKeyring({ id: 'k1', key: oldKey }), user!.id, 'google_ads', 'ya29.token');
+    } finally {
+      await db.close();
+    }
+    const env = { OPSMANTIK_CREDENTIALS_KEY: newKey, OPSMANTIK_CREDENTIALS_KEY_ID: 'k2', OPSMANTIK_CREDENTIALS_OLD_KEYS: `k1:${oldKey}` };
+    const res = await run(['credentials', 'rotate', ...target], env);
+    expect([res.code, res.stdout.trim()]).toEqual([0, 'Re-encrypted 1 credential under key k2.']);
+    const check = await open();
+    try {
+      const [row] = await check.query<{ user_id: string; key_id: string }>("select c.user_id, c.key_id from public.user_credentials c join auth.users u on u.id = c.user_id where u.email = 'rotate@example.test'");
+      expect(row!.key_id).toBe('k2');
+      expect(await loadCredential(check, makeKeyring({ id: 'k2', key: newKey }), row!.user_id, 'google_ads')).toBe('ya29.token');
+    } finally {
+      await check.close();
+    }
+    const bad = await run(['credentials', 'rotate', ...target], { OPSMANTIK_CREDENTIALS_KEY: '0'.repeat(64) });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/all-zero/);
+  });
+
   it('site create without --origin is a usage error', async () => {
     const res = await run(['site', 'create', '--owner', 'a@b.c', ...target]);
     expect(res.code).toBe(2);

@@ -64,7 +64,7 @@ describe.each(backends)('live stream and snapshot on %s', (kind) => {
     await sync(h.handler, wireEvent(other.publicId, { meta: { fp: 'fp-live' } }));
     const mine = wireEvent(h.site.publicId, { meta: { fp: 'fp-live' } });
     await sync(h.handler, mine);
-    await callEvent(h.handler, { site_id: h.site.publicId, phone_number: '+1 555 0100', fingerprint: 'fp-live' });
+    await callEvent(h.handler, { site_id: h.site.publicId, phone_number: '+1 202 555 0100', fingerprint: 'fp-live' });
     const events = await stream.until((evs) => evs.some((e) => e.event === 'change' && e.data.table === 'calls'));
     await stream.cancel();
     abort.abort();
@@ -102,7 +102,7 @@ describe.each(backends)('live stream and snapshot on %s', (kind) => {
     const fresh = await h.newSite();
     const e = wireEvent(fresh.publicId, { u: 'https://shop.example/?gclid=G-snap', meta: { fp: 'fp-snap' } });
     await sync(h.handler, [e, wireEvent(fresh.publicId, { sid: e.sid, ec: 'conversion', ea: 'form' })]);
-    await callEvent(h.handler, { site_id: fresh.publicId, phone_number: '+1 555 0101', fingerprint: 'fp-snap' });
+    await callEvent(h.handler, { site_id: fresh.publicId, phone_number: '+1 202 555 0101', fingerprint: 'fp-snap' });
     const res = await h.handler(new Request(`https://api.opsmantik.test/api/sessions?site=${fresh.publicId}&token=${encodeURIComponent(fresh.liveToken)}`));
     expect(res.status).toBe(200);
     const body = await res.json();
@@ -113,5 +113,35 @@ describe.each(backends)('live stream and snapshot on %s', (kind) => {
     expect(body.calls[0]).toMatchObject({ status: 'matched', matched_session_id: e.sid });
     const denied = await h.handler(new Request(`https://api.opsmantik.test/api/sessions?site=${fresh.publicId}&token=${encodeURIComponent(h.site.liveToken)}`));
     expect(denied.status).toBe(401);
+  });
+});
+
+// Issue 12, finding 8: changes committed while the server's LISTEN connection reconnects were never
+// announced, and nothing told the viewer. PostgreSQL only: PGlite runs in-process and has no
+// connection to lose.
+describe.runIf(backends.includes('postgres'))('live stream across a lost LISTEN connection on postgres', () => {
+  it('sends ready again ({"resync":true}) once LISTEN is back, so the viewer reloads the snapshot', async () => {
+    const h = await openHarness('postgres');
+    const abort = new AbortController();
+    try {
+      const url = `https://api.opsmantik.test/api/live?site=${h.site.publicId}&token=${encodeURIComponent(h.site.liveToken)}`;
+      const res = await h.handler(new Request(url, { signal: abort.signal }));
+      const stream = sseReader(res);
+      await stream.until((evs) => evs.some((e) => e.event === 'ready'));
+      // The server's listening connection dies (a restart, a proxy, an operator's pg_terminate_backend).
+      const killed = await h.db.query<{ ok: boolean }>(
+        `select pg_terminate_backend(pid) as ok from pg_stat_activity
+          where datname = current_database() and pid <> pg_backend_pid() and query ilike 'listen %'`);
+      expect(killed.map((r) => r.ok)).toEqual([true]);
+      const events = await stream.until((evs) => evs.filter((e) => e.event === 'ready').length >= 2);
+      expect(events.filter((e) => e.event === 'ready').map((e) => e.data)).toEqual([{}, { resync: true }]);
+      // And changes are announced again.
+      await sync(h.handler, wireEvent(h.site.publicId));
+      await stream.until((evs) => evs.some((e) => e.event === 'change'));
+      await stream.cancel();
+    } finally {
+      abort.abort();
+      await h.close();
+    }
   });
 });

@@ -54,7 +54,7 @@ describe.each(backends)('the Supabase Edge Function app on %s', (kind) => {
     const call = await fn('/opsmantik/api/call-event', {
       method: 'POST',
       headers: { authorization: `Bearer ${site.secret}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ site_id: site.publicId, phone_number: '+15550100', fingerprint: 'fp-edge' }),
+      body: JSON.stringify({ site_id: site.publicId, phone_number: '+12025550100', fingerprint: 'fp-edge' }),
     });
     expect(await call.json()).toMatchObject({ status: 'matched', session_id: sid, lead_score: 50 });
   });

@@ -6,6 +6,7 @@ import {
   keyringFromEnv,
   loadCredential,
   makeKeyring,
+  parseCredentialsKey,
   rotateCredentials,
   saveCredential,
 } from '../../src/store/credentials.js';
@@ -47,6 +48,40 @@ describe('credential envelopes', () => {
     expect([...ring.all.keys()].sort()).toEqual(['k1', 'k2']);
     expect(() => keyringFromEnv({ OPSMANTIK_CREDENTIALS_KEY: randomBytes(16).toString('base64') })).toThrow(/32 bytes/);
     expect(() => keyringFromEnv({})).toThrow(/OPSMANTIK_CREDENTIALS_KEY/);
+  });
+
+  // Issue 12, finding 7: Node's base64 decoder skips what it does not understand, so any text of
+  // the right length used to become some 32 bytes.
+  it('takes a key only as 32 random bytes in strict hex or base64', () => {
+    const key = randomBytes(32);
+    for (const text of [key.toString('hex'), key.toString('hex').toUpperCase(), key.toString('base64'), key.toString('base64url'), ` ${key.toString('base64')}\n`]) {
+      expect(parseCredentialsKey(text).equals(key)).toBe(true);
+    }
+    const refused = {
+      passphrase: 'correct horse battery staple, very secret!!',
+      'passphrase of base64 letters': 'thisismysupersecretpassphraseforopsmantikk=',
+      'base64 with junk inside': `${key.toString('base64').slice(0, 20)}*${key.toString('base64').slice(21)}`,
+      'base64 of 33 bytes': randomBytes(33).toString('base64'),
+      // 'B' sets one of the two bits past the 32nd byte, which a canonical encoding leaves zero.
+      'non-canonical base64 (last character off)': key.toString('base64').slice(0, 42) + 'B=',
+      'all zero (hex)': '0'.repeat(64),
+      'all zero (base64)': Buffer.alloc(32).toString('base64'),
+      'a repeated pattern': '01'.repeat(32),
+      'a repeated word': Buffer.from('secret'.repeat(6).slice(0, 32)).toString('base64'),
+    };
+    for (const [what, text] of Object.entries(refused)) {
+      expect(() => parseCredentialsKey(text), what).toThrow();
+    }
+    expect(() => makeKeyring({ id: 'k1', key: Buffer.alloc(32) })).toThrow(/all-zero/);
+    expect(() => keyringFromEnv({ OPSMANTIK_CREDENTIALS_KEY: 'x'.repeat(44) })).toThrow(/OPSMANTIK|key/);
+  });
+
+  it('is exported from the Node entry, with a fresh-key helper whose keys it takes', async () => {
+    const node = await import('../../src/node.js');
+    for (const name of ['parseCredentialsKey', 'keyringFromEnv', 'makeKeyring', 'encryptToken', 'decryptToken', 'saveCredential', 'loadCredential', 'rotateCredentials', 'newCredentialsKey']) {
+      expect([name, typeof (node as Record<string, unknown>)[name]]).toEqual([name, 'function']);
+    }
+    expect(node.parseCredentialsKey(node.newCredentialsKey())).toHaveLength(32);
   });
 });
 

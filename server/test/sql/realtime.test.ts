@@ -153,10 +153,10 @@ describe.each(backends)('realtime on %s', (backend) => {
     // Default privileges would have given anon INSERT too: refused.
     expect(await sqlState(asRole(db, 'anon', null, (tx) =>
       tx.query("INSERT INTO public.sessions_2031_05 (id, created_month, site_id) VALUES (gen_random_uuid(), '2031-05-01', $1)", [a.sites[0]])))).toBe('42501');
-    // Updates through the partition are as limited as through the parent.
-    const hit = await asRole(db, 'authenticated', a.user, (tx) =>
-      tx.query('UPDATE public.events_2031_05 SET event_label = $1 WHERE id = ANY($2::uuid[]) RETURNING id', ['x', b.events]));
-    expect(hit).toEqual([]);
+    // Updates through the partition are at least as limited as through the parent: tenants update
+    // through the parent, where column privileges live (011_tenant_keys), and not at all here.
+    expect(await sqlState(asRole(db, 'authenticated', a.user, (tx) =>
+      tx.query('UPDATE public.events_2031_05 SET event_label = $1 WHERE id = ANY($2::uuid[]) RETURNING id', ['x', b.events])))).toBe('42501');
   });
 });
 

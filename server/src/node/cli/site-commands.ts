@@ -31,6 +31,7 @@ export const siteCreate: Command = {
     ORIGIN,
     { name: 'owner', type: 'string', env: 'OPSMANTIK_OWNER', placeholder: 'EMAIL', description: "The owner's email address" },
     { name: 'name', type: 'string', env: 'OPSMANTIK_SITE_NAME', placeholder: 'NAME', description: 'A name for the site' },
+    { name: 'phone-region', type: 'string', env: 'OPSMANTIK_PHONE_REGION', placeholder: 'CC', description: 'Country for phone numbers written without a country code (ISO 3166-1 alpha-2, e.g. TR)' },
     { name: 'allow-duplicate', type: 'boolean', env: 'OPSMANTIK_ALLOW_DUPLICATE', description: 'Create it even when the owner has a site with the same origins' },
     ...DATABASE_FLAGS,
   ],
@@ -47,7 +48,7 @@ export const siteCreate: Command = {
       if (existing.length && parsed.values['allow-duplicate'] !== true) {
         throw new CliError(`${owner} already has a site with these origins: ${existing.join(', ')}. Use it ("opsmantik site rotate-secret --site ${existing[0]}" for a new secret), or pass --allow-duplicate to create another.`);
       }
-      const site = await createSite(db, { ownerEmail: owner, origins: list, name: setting(parsed, 'name')?.value });
+      const site = await createSite(db, { ownerEmail: owner, origins: list, name: setting(parsed, 'name')?.value, phoneRegion: setting(parsed, 'phone-region')?.value });
       out(`Created in ${describeTarget(target)}.`);
       out(`Server secret (for /api/call-event from your servers; shown once): ${site.secret}`);
       out(`Live token (for /api/live and /api/sessions; shown once): ${site.liveToken}`);

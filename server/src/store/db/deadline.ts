@@ -51,7 +51,7 @@ export function withDeadline(db: Db, deadlineMs: number): Db {
     query: <T>(text: string, params?: readonly unknown[]) => bounded((tx) => tx.query<T>(text, params)),
     transaction: bounded,
     exec: (script: string) => bounded((tx) => tx.exec(script)),
-    listen: (channel, onPayload) => db.listen(channel, onPayload),
+    listen: (channel, onPayload, onReconnect) => db.listen(channel, onPayload, onReconnect),
     close: () => db.close(),
   };
 }

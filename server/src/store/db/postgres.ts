@@ -150,9 +150,14 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
       guarded(async (sql) => {
         await sql.unsafe(script).simple();
       }),
-    async listen(channel: string, onPayload: (payload: string) => void) {
+    async listen(channel: string, onPayload: (payload: string) => void, onReconnect?: () => void) {
       listener ??= postgres(url, { ...driverOptions, max: 1 });
-      const { unlisten } = await listener.listen(channel, onPayload);
+      // postgres.js calls onlisten each time LISTEN is in place: first now, then after every reconnect.
+      let listening = false;
+      const { unlisten } = await listener.listen(channel, onPayload, () => {
+        if (listening) onReconnect?.();
+        listening = true;
+      });
       return unlisten;
     },
     async close() {

@@ -15,8 +15,12 @@ export interface Db extends Queryable {
   transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
-  /** LISTENs on a channel (a plain lower-case identifier); resolves to the function that stops listening. */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * LISTENs on a channel (a plain lower-case identifier); resolves to the function that stops
+   * listening. `onReconnect` is called when the listening connection was lost and LISTEN is in
+   * place again: notifications sent in between are lost, so whoever relies on them must catch up.
+   */
+  listen(channel: string, onPayload: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
