@@ -4,7 +4,17 @@
  * and not only through the handler.
  */
 import { describe, expect, it } from 'vitest';
-import { monthOf, parseCallBody, parseSyncBody, type WireEvent } from '../../../src/wire.js';
+import {
+  CALL_MATCH_WINDOW_MS,
+  CALL_TIME_FUTURE_MS,
+  CLIENT_TIME_WINDOW_MS,
+  monthOf,
+  parseCallBody,
+  parseSyncBody,
+  wireEventSchema,
+  type WireEvent,
+} from '../../../src/wire.js';
+import * as v from 'valibot';
 import { monthStart, monthWindow, shiftMonth } from '../../src/rules/months.js';
 
 const event = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -73,6 +83,9 @@ describe('parseSyncBody', () => {
     ['meta as a string', { meta: 'x' }, 'invalid_body'],
     ['an unknown key', { x: 1 }, 'invalid_body'],
     ['a prototype key in meta', { meta: JSON.parse('{"prototype":1}') }, 'invalid_body'],
+    ['a __proto__ key in meta', { meta: JSON.parse('{"__proto__":{"admin":true}}') }, 'invalid_body'],
+    ['a constructor key in meta', { meta: JSON.parse('{"constructor":1}') }, 'invalid_body'],
+    ['a lone surrogate as a meta key', { meta: { '\ud800': 1 } }, 'invalid_body'],
     ['a NUL in a meta key', { meta: { 'a\u0000': 1 } }, 'invalid_body'],
     ['a lone high surrogate at the end', { el: 'a\ud800' }, 'invalid_body'],
     ['a lone low surrogate at the start', { el: '\udc00a' }, 'invalid_body'],
@@ -93,6 +106,24 @@ describe('parseSyncBody', () => {
     expect(!unsafe.ok && unsafe.message).toMatch(/^event 0: the body contains a NUL character\.$/);
     const single = parseSyncBody(event({ sm: 'nope' }));
     expect(!single.ok && single.message).toMatch(/^sm: /);
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    ['a sid', event({ sid: 'x' }), /^sid: must be a UUID$/],
+    ['a month', event({ sm: '2026-13' }), /^sm: must be YYYY-MM$/],
+    ['meta as an array', event({ meta: [] }), /^meta: must be an object, not an array$/],
+    ['an empty batch', [], /^The batch holds no events\.$/],
+    ['a lone surrogate as a meta key', event({ meta: { '\udc00': 1 } }), /^the body a key contains an unpaired UTF-16 surrogate\.$/],
+    ['a forbidden key', event({ meta: JSON.parse('{"__proto__":1}') }), /^the body key "__proto__" is not allowed\.$/],
+    ['a body that is no object', 42, /^Invalid type/],
+  ])('says what is wrong with %s', (_name, body, message) => {
+    const r = parseSyncBody(body);
+    expect(!r.ok && r.message).toMatch(message);
+  });
+
+  it('the exported schema refuses NUL by itself too (parseSyncBody refuses it before)', () => {
+    const r = v.safeParse(wireEventSchema, event({ ea: 'a\u0000' }));
+    expect(!r.success && r.issues[0].message).toBe('must not contain NUL characters');
   });
 
   it('says how many events a batch over the limit has, and what meta may weigh', () => {
@@ -138,6 +169,26 @@ describe('parseCallBody', () => {
   it('names the key in its message', () => {
     const r = parseCallBody(call({ phone_number: 'abc' }));
     expect(!r.ok && r.message).toMatch(/^phone_number: must be a phone number$/);
+    const time = parseCallBody(call({ call_time: 'soon' }));
+    expect(!time.ok && time.message).toMatch(/^call_time: must be an ISO 8601 time$/);
+    const none = parseCallBody(null);
+    expect(!none.ok && none.message).toMatch(/^Invalid type/);
+  });
+
+  it('refuses what PostgreSQL cannot store even where the schema would take it (a lone surrogate)', () => {
+    expect(parseCallBody(call({ fingerprint: 'fp\ud800' }))).toEqual({
+      ok: false,
+      error: 'invalid_body',
+      message: 'The body contains an unpaired UTF-16 surrogate.',
+    });
+  });
+});
+
+describe('time windows (contract sections 1 and 2)', () => {
+  it('a client time is clamped to 7 days, a call may be 5 minutes ahead, matching looks 30 minutes back', () => {
+    expect(CLIENT_TIME_WINDOW_MS).toBe(604_800_000);
+    expect(CALL_TIME_FUTURE_MS).toBe(300_000);
+    expect(CALL_MATCH_WINDOW_MS).toBe(1_800_000);
   });
 });
 
