@@ -14,7 +14,7 @@ export default defineConfig({
       {
         test: {
           name: 'server',
-          include: ['server/test/unit/wire-rules.test.ts', 'server/test/api/{scoring,attribution,clickid-cookie}.test.ts'],
+          include: ['server/test/unit/{wire-rules,clickid-rules}.test.ts', 'server/test/api/{scoring,attribution,clickid-cookie}.test.ts'],
           environment: 'node',
         },
       },

@@ -53,6 +53,14 @@ describe('the batch body budget', () => {
   });
 });
 
+describe('the order of the outbox', () => {
+  it('is the order the entries were made (their keys), whatever order storage lists them in', () => {
+    put('2', 0, event(2));
+    put('1', 0, event(1));
+    expect(claim(Date.now()).map(([, x]) => (x as WireEvent).ea)).toEqual(['e1', 'e2']);
+  });
+});
+
 describe('a claim (another tab is sending the entry)', () => {
   it('holds an event until the moment its lease ends, and not after', () => {
     const now = Date.now();
