@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: every check the project promises, in order, stopping at the first failure.
-// types -> build -> all vitest projects (unit, happy-dom, server+SQL on PGlite and PostgreSQL,
-// real Chromium) -> size budgets -> package lint.
+// setup (Debian packages, local services: scripts/setup.mjs) -> types -> build -> all vitest
+// projects (unit, happy-dom, server+SQL on PGlite and PostgreSQL, real Chromium) -> size budgets ->
+// package lint.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,6 +31,7 @@ if (focused.length) {
 }
 
 const npx = 'npx';
+run(process.execPath, ['scripts/setup.mjs']);
 run(npx, ['tsc', '--noEmit']);
 run('npm', ['run', 'build']);
 const results = join(tmpdir(), `opsmantik-vitest-${process.pid}.json`);

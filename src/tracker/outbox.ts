@@ -60,7 +60,8 @@ export const claim = (now: number): Claimed[] => {
   const s = load<Session>(SESSION_KEY);
   // Day 0 of this month is the last day of the previous one.
   const oldest = monthOf(new Date(now).setUTCDate(0));
-  let size = 2;
+  // The body's bytes so far: '[' and ']', and each event adds itself and a comma (the first has none).
+  let size = 1;
   // An event is before: taken, or being sent by another tab.
   let before = 0;
   for (const k of keys(PREFIX)) {

@@ -11,7 +11,7 @@ export const hasChromium = existsSync(CHROMIUM_PATH);
 
 export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
   if (!hasChromium) {
-    throw new Error(`Chromium is missing at ${CHROMIUM_PATH}: install it with \`apt-get install -y chromium\` (.ci/run does).`);
+    throw new Error(`Chromium is missing at ${CHROMIUM_PATH}: install it with \`apt-get install -y chromium\` (npm test does, as root: scripts/setup.mjs).`);
   }
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, ...options, args: [...CHROMIUM_FLAGS, ...(options.args ?? [])] });
 }
