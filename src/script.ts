@@ -14,48 +14,54 @@ import { DEBUG } from './tracker/debug.js';
 import { fingerprintWith } from './tracker/fingerprint.js';
 import type { ConsentState, Tracker } from './tracker/types.js';
 
-type Stub = ((...a: unknown[]) => void) & { q?: Iterable<unknown>[] };
+/** The snippet's queueing stub, or once loaded the API (`t`: the tracker, which marks a started copy). */
+type Stub = ((...a: unknown[]) => void) & { q?: Iterable<unknown>[]; t?: Tracker };
 
 const w = window as unknown as { opsmantik?: Stub };
-// Read while this script runs: the one moment `currentScript` is this element (async, or injected).
-const me = document.currentScript as HTMLScriptElement;
-const d = me.dataset;
+// Loaded twice (the tag pasted twice, a tag manager injecting it again): the first copy is the
+// tracker and this one leaves it alone, so nothing is counted twice.
+if (!w.opsmantik?.t) {
+  // Read while this script runs: the one moment `currentScript` is this element (async, or injected).
+  const me = document.currentScript as HTMLScriptElement;
+  const d = me.dataset;
 
-/**
- * The fingerprint code is a separate ES module next to this file, imported only when needed. (A
- * cross-origin module import needs `Access-Control-Allow-Origin` on that file; the server sends it.)
- */
-const fpUrl = `${new URL('opsmantik-fp.mjs', me.src)}`;
-const visitorId = (m: typeof import('./fingerprint-chunk.js')) => m.visitorId();
-const loadFingerprint = () =>
-  DEBUG
-    ? import(/* @vite-ignore */ fpUrl).then(visitorId, (e: unknown) => {
-        // A site hosting the script itself must host the module beside it: say so.
-        console.warn(`[opsmantik] no fingerprint: ${fpUrl} did not load. Host opsmantik-fp.mjs beside opsmantik.min.js.`, e);
-        throw e;
-      })
-    : import(/* @vite-ignore */ fpUrl).then(visitorId);
+  /**
+   * The fingerprint code is a separate ES module next to this file, imported only when needed. (A
+   * cross-origin module import needs `Access-Control-Allow-Origin` on that file; the server sends it.)
+   */
+  const fpUrl = `${new URL('opsmantik-fp.mjs', me.src)}`;
+  const visitorId = (m: typeof import('./fingerprint-chunk.js')) => m.visitorId();
+  const loadFingerprint = () =>
+    DEBUG
+      ? import(/* @vite-ignore */ fpUrl).then(visitorId, (e: unknown) => {
+          // A site hosting the script itself must host the module beside it: say so.
+          console.warn(`[opsmantik] no fingerprint: ${fpUrl} did not load. Host opsmantik-fp.mjs beside opsmantik.min.js.`, e);
+          throw e;
+        })
+      : import(/* @vite-ignore */ fpUrl).then(visitorId);
 
-// Read here rather than in the collector list: the minifier then passes it without a wrapper.
-const respectSignals = d.respectSignals !== 'false';
+  // Read here rather than in the collector list: the minifier then passes it without a wrapper.
+  const respectSignals = d.respectSignals !== 'false';
 
-const tracker = createTracker({
-  site: d.site!,
-  endpoint: d.endpoint || new URL(me.src).origin,
-  consent: d.consent as ConsentState | undefined,
-  ...(DEBUG && { debug: d.debug != null }),
-  collectors: [
-    clickIds(),
-    pageview(),
-    scrollDepth(),
-    hoverIntent(),
-    interactions(),
-    fingerprintWith(loadFingerprint, respectSignals),
-  ],
-});
+  const tracker = createTracker({
+    site: d.site!,
+    endpoint: d.endpoint || new URL(me.src).origin,
+    consent: d.consent as ConsentState | undefined,
+    ...(DEBUG && { debug: d.debug != null }),
+    collectors: [
+      clickIds(),
+      pageview(),
+      scrollDepth(),
+      hoverIntent(),
+      interactions(),
+      fingerprintWith(loadFingerprint, respectSignals),
+    ],
+  });
 
-const queued = w.opsmantik?.q;
-const api: Stub = (name, ...args) => (tracker as unknown as Record<string, (...a: unknown[]) => void>)[name as keyof Tracker]?.(...args);
-w.opsmantik = api;
-// Each queued entry is an `arguments` object, which spreads like an array.
-queued?.forEach((call) => api(...call));
+  const queued = w.opsmantik?.q;
+  const api: Stub = (name, ...args) => (tracker as unknown as Record<string, (...a: unknown[]) => void>)[name as keyof Tracker]?.(...args);
+  api.t = tracker;
+  w.opsmantik = api;
+  // Each queued entry is an `arguments` object, which spreads like an array.
+  queued?.forEach((call) => api(...call));
+}

@@ -30,12 +30,6 @@ import type { Context, Meta, Tracker, TrackerOptions } from './types.js';
 /* @__NO_SIDE_EFFECTS__ */
 export function createTracker(o: TrackerOptions): Tracker {
   const base = o.endpoint || '';
-  // Started twice on one page (the script tag twice, a tag manager firing again, an SPA calling this
-  // again, the script tag and the npm build together): one tracker per site and endpoint, kept on
-  // the window, so no event is counted twice and no listener installed twice.
-  const key = 'om:' + o.site + base;
-  const trackers = window as unknown as Record<string, Tracker | undefined>;
-  if (trackers[key]) return trackers[key];
   const delay = o.delay ?? 1000;
   // The page load is activity: start (or keep) the session now, so collectors can see its id.
   let first = touch(Date.now())[1];
@@ -142,7 +136,6 @@ export function createTracker(o: TrackerOptions): Tracker {
     destroy: () => {
       clearTimeout(timer);
       offs.forEach((off) => off?.());
-      trackers[key] = undefined;
     },
     _s: o.site,
     _m: {},
@@ -164,5 +157,5 @@ export function createTracker(o: TrackerOptions): Tracker {
   o.consent && t.consent(o.consent);
   // Send what earlier pages (or a tab that closed mid-send) left in the outbox.
   later(delay);
-  return (trackers[key] = t);
+  return t;
 }

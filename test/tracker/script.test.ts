@@ -45,6 +45,25 @@ describe('script tag', () => {
     w.opsmantik!('destroy');
   });
 
+  it('loaded twice (the tag pasted twice, a tag manager injecting it again) is one tracker: nothing counted twice', async () => {
+    delete w.opsmantik;
+    stub();
+    w.opsmantik!('conversion', 'lead', 50);
+    await loadScript('data-site="pub_twice"');
+    const first = w.opsmantik;
+    await loadScript('data-site="pub_twice"');
+    expect(w.opsmantik).toBe(first);
+    document.getElementById('tel')!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    await settle();
+    w.opsmantik!('flush');
+    await settle();
+    const counts = new Map<string, number>();
+    for (const e of events()) counts.set(`${e.ec}/${e.ea}`, (counts.get(`${e.ec}/${e.ea}`) ?? 0) + 1);
+    expect(Object.fromEntries(counts)).toEqual({ 'conversion/lead': 1, 'pageview/view': 1, 'interaction/click': 1, 'conversion/phone_click': 1 });
+    expect(sent.filter((s) => s.url.endsWith('/api/call-event'))).toHaveLength(1);
+    w.opsmantik!('destroy');
+  });
+
   it('starts every collector and honours data-endpoint', async () => {
     delete w.opsmantik;
     await loadScript('data-site="pub_2" data-endpoint="https://ingest.example"');
