@@ -1,0 +1,128 @@
+/*
+ * 012_statement_notify: change notifications once per statement, from transition tables.
+ *
+ * 005_realtime announced every changed row from an AFTER ... FOR EACH ROW trigger: one PL/pgSQL call
+ * per row. The ingest path now writes a whole group of requests in three statements, so the
+ * announcements move to AFTER ... FOR EACH STATEMENT triggers that read the statement's transition
+ * tables (REFERENCING NEW/OLD TABLE) and send every row's change from one query. What a listener
+ * receives is unchanged: one message per changed row on the site's topic, the same payload
+ * (realtime.broadcast_changes on Supabase, pg_notify with the 8000-byte fallback elsewhere), an
+ * UPDATE that changed nothing still silent. Transition tables allow one event per trigger, hence
+ * three triggers per table. They fire for statements on the partitioned parents (what every
+ * writer in this project uses); a statement aimed at one partition directly is not announced.
+ */
+
+/*
+ * opsmantik_change_payload(table, op, row): the pg_notify payload of one changed row:
+ * {"table","op","site_id","record"} with the row minus its bulky metadata; when that is still over
+ * pg_notify's limit, only the identifying columns, and "truncated": true.
+ */
+CREATE OR REPLACE FUNCTION public.opsmantik_change_payload(p_table text, p_op text, p_row jsonb)
+  RETURNS text
+  LANGUAGE sql
+  IMMUTABLE
+  SET search_path = pg_catalog, public
+AS $fn$
+  SELECT CASE WHEN octet_length(f.payload) <= 7900 THEN f.payload ELSE (
+    SELECT jsonb_build_object('table', p_table, 'op', p_op, 'site_id', p_row ->> 'site_id',
+                              'record', coalesce(jsonb_object_agg(k, v), '{}'::jsonb), 'truncated', true)::text
+      FROM jsonb_each(p_row) AS e(k, v)
+     WHERE k IN ('id', 'session_id', 'session_month', 'created_month', 'site_id', 'event_category',
+                 'event_action', 'status', 'lead_score', 'attribution', 'event_count',
+                 'matched_session_id', 'created_at', 'updated_at', 'call_time'))
+  END
+  FROM (SELECT jsonb_build_object('table', p_table, 'op', p_op, 'site_id', p_row ->> 'site_id',
+                                  'record', p_row - 'metadata')::text AS payload) AS f
+$fn$;
+COMMENT ON FUNCTION public.opsmantik_change_payload(text, text, jsonb)
+  IS 'The pg_notify payload announcing one changed row (metadata left out; identifying columns only past 7900 bytes).';
+REVOKE ALL ON FUNCTION public.opsmantik_change_payload(text, text, jsonb) FROM PUBLIC, anon, authenticated;
+
+/*
+ * opsmantik_notify_changes(): AFTER ... FOR EACH STATEMENT trigger on sessions, events and calls
+ * (TG_ARGV[0] is the table's name). The INSERT trigger names its transition table new_rows, the
+ * DELETE trigger old_rows, the UPDATE trigger both; PL/pgSQL plans each branch only when it runs,
+ * so a branch never sees a table its trigger does not have. An UPDATE pairs old and new rows by
+ * their key columns (id, and the month and site where the table has them).
+ */
+CREATE OR REPLACE FUNCTION public.opsmantik_notify_changes()
+  RETURNS trigger
+  LANGUAGE plpgsql
+  SECURITY DEFINER
+  SET search_path = pg_catalog, public
+AS $fn$
+DECLARE
+  supabase boolean := to_regprocedure('realtime.broadcast_changes(text,text,text,text,text,record,record,text)') IS NOT NULL;
+BEGIN
+  IF supabase THEN
+    -- Supabase: Realtime Broadcast does the fan-out and authorisation (realtime.messages RLS).
+    IF TG_OP = 'INSERT' THEN
+      PERFORM realtime.broadcast_changes('site:' || n.site_id, TG_OP, TG_OP, TG_ARGV[0], TG_TABLE_SCHEMA, n, NULL)
+         FROM new_rows n;
+    ELSIF TG_OP = 'DELETE' THEN
+      PERFORM realtime.broadcast_changes('site:' || o.site_id, TG_OP, TG_OP, TG_ARGV[0], TG_TABLE_SCHEMA, NULL, o)
+         FROM old_rows o;
+    ELSE
+      PERFORM realtime.broadcast_changes('site:' || n.site_id, TG_OP, TG_OP, TG_ARGV[0], TG_TABLE_SCHEMA, n, o)
+         FROM new_rows n JOIN old_rows o
+           ON to_jsonb(n) -> 'id' = to_jsonb(o) -> 'id'
+          AND (to_jsonb(n) -> 'created_month') IS NOT DISTINCT FROM (to_jsonb(o) -> 'created_month')
+          AND (to_jsonb(n) -> 'session_month') IS NOT DISTINCT FROM (to_jsonb(o) -> 'session_month')
+          AND to_jsonb(n) -> 'site_id' = to_jsonb(o) -> 'site_id'
+        WHERE to_jsonb(n) IS DISTINCT FROM to_jsonb(o);
+    END IF;
+    RETURN NULL;
+  END IF;
+
+  IF TG_OP = 'INSERT' THEN
+    PERFORM pg_notify('opsmantik_site_' || replace(r ->> 'site_id', '-', ''),
+                      public.opsmantik_change_payload(TG_ARGV[0], TG_OP, r))
+       FROM (SELECT to_jsonb(n) AS r FROM new_rows n) AS x;
+  ELSIF TG_OP = 'DELETE' THEN
+    PERFORM pg_notify('opsmantik_site_' || replace(r ->> 'site_id', '-', ''),
+                      public.opsmantik_change_payload(TG_ARGV[0], TG_OP, r))
+       FROM (SELECT to_jsonb(o) AS r FROM old_rows o) AS x;
+  ELSE
+    PERFORM pg_notify('opsmantik_site_' || replace(nr.r ->> 'site_id', '-', ''),
+                      public.opsmantik_change_payload(TG_ARGV[0], TG_OP, nr.r))
+       FROM (SELECT to_jsonb(n) AS r FROM new_rows n) AS nr
+       JOIN (SELECT to_jsonb(o) AS r FROM old_rows o) AS orow
+         ON nr.r -> 'id' = orow.r -> 'id'
+        AND (nr.r -> 'created_month') IS NOT DISTINCT FROM (orow.r -> 'created_month')
+        AND (nr.r -> 'session_month') IS NOT DISTINCT FROM (orow.r -> 'session_month')
+        AND nr.r -> 'site_id' = orow.r -> 'site_id'
+      WHERE nr.r IS DISTINCT FROM orow.r;
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION public.opsmantik_notify_changes()
+  IS 'Announces every row a statement changed on its per-site topic, from the statement''s transition tables.';
+REVOKE ALL ON FUNCTION public.opsmantik_notify_changes() FROM PUBLIC, anon, authenticated;
+
+/* The per-row triggers of 005_realtime give way to the per-statement ones. */
+DROP TRIGGER IF EXISTS sessions_notify_change ON public.sessions;
+DROP TRIGGER IF EXISTS events_notify_change ON public.events;
+DROP TRIGGER IF EXISTS calls_notify_change ON public.calls;
+DROP FUNCTION IF EXISTS public.opsmantik_notify_change();
+
+DO $triggers$
+DECLARE
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['sessions', 'events', 'calls'] LOOP
+    EXECUTE format('DROP TRIGGER IF EXISTS %1$s_notify_insert ON public.%1$I', t);
+    EXECUTE format('CREATE TRIGGER %1$s_notify_insert AFTER INSERT ON public.%1$I
+                      REFERENCING NEW TABLE AS new_rows
+                      FOR EACH STATEMENT EXECUTE FUNCTION public.opsmantik_notify_changes(%1$L)', t);
+    EXECUTE format('DROP TRIGGER IF EXISTS %1$s_notify_update ON public.%1$I', t);
+    EXECUTE format('CREATE TRIGGER %1$s_notify_update AFTER UPDATE ON public.%1$I
+                      REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+                      FOR EACH STATEMENT EXECUTE FUNCTION public.opsmantik_notify_changes(%1$L)', t);
+    EXECUTE format('DROP TRIGGER IF EXISTS %1$s_notify_delete ON public.%1$I', t);
+    EXECUTE format('CREATE TRIGGER %1$s_notify_delete AFTER DELETE ON public.%1$I
+                      REFERENCING OLD TABLE AS old_rows
+                      FOR EACH STATEMENT EXECUTE FUNCTION public.opsmantik_notify_changes(%1$L)', t);
+  END LOOP;
+END
+$triggers$;
