@@ -7,3 +7,7 @@ export { createNodeServer, listen, type NodeServerOptions, type StaticDir, type 
 export { serve, demoStaticDirs, type ServeOptions, type RunningServer } from './node/serve.js';
 export { migrate, migrationFiles, migrationsDir } from './store/db/migrate.js';
 export { createDemoSite, DEMO_SITE } from './node/demo.js';
+export { configureGroupCommit, type IngestInput } from './store/ingest.js';
+export type { GroupCommitOptions } from './store/group-commit.js';
+export { openIngestQueue, type IngestQueue, type QueueOptions } from './queue/ingest-queue.js';
+export { runIngestWorker, type RunningWorker, type WorkerOptions } from './queue/ingest-worker.js';

@@ -3,6 +3,7 @@
  * (server/src/routes/table.ts), answers preflights and wrong methods, and is the one place where
  * every failure becomes a response and every request a log line.
  */
+import type { IngestInput } from '../store/ingest.js';
 import type { Db } from '../store/db/types.js';
 import { HttpError, corsHeaders, errorResponse, preflight } from './http.js';
 import { createRateLimiter, type RateLimiter, type RateLimits, type RedisLike } from './ratelimit.js';
@@ -40,6 +41,11 @@ export interface HandlerOptions {
   /** How long a site lookup is cached, ms (default 5000). */
   siteCacheMs?: number;
   log?: Logger;
+  /**
+   * Queue mode: store each validated /api/sync batch here (durably) instead of writing it, and
+   * answer 202 {"status":"queued","accepted"}; resolves to the events the batch adds.
+   */
+  enqueue?: (input: IngestInput) => Promise<number>;
   /** The clock, for tests. */
   now?: () => number;
 }
@@ -78,6 +84,7 @@ export function createHandler(options: HandlerOptions): Handler {
     isBot: options.isBot ?? defaultIsBot,
     hub,
     clickIdCookie: options.clickIdCookie !== false,
+    enqueue: options.enqueue,
     site,
     async limit(route, request, info, publicId) {
       const limiter = await limiterReady;

@@ -10,11 +10,14 @@ import { openDb } from '../store/db/index.js';
 import { migrate } from '../store/db/migrate.js';
 import { createSite } from '../store/sites.js';
 import { serve } from './serve.js';
+import { prepareServe, runWorkerCommand, scaleOptions, SCALE_USAGE } from './cli-scale.js';
 
 const USAGE = `Usage:
   opsmantik serve [--database-url URL] [--port N] [--host HOST] [--redis-url URL] [--data-dir DIR] [--trust-proxy HOPS] [--demo]
   opsmantik migrate [--database-url URL] [--data-dir DIR]
   opsmantik site create --origin URL [--origin URL ...] --owner EMAIL [--name NAME] [--database-url URL] [--data-dir DIR]
+
+${SCALE_USAGE}
 
 Without --database-url (or DATABASE_URL) the embedded database in --data-dir (default .opsmantik/data) is used.`;
 
@@ -30,6 +33,7 @@ const options = {
   owner: { type: 'string' },
   name: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  ...scaleOptions,
 } as const;
 
 /** Flags beat the environment: an explicit --data-dir wins over a DATABASE_URL left in the shell. */
@@ -52,14 +56,17 @@ async function main(argv: string[]): Promise<number> {
     const port = Number(values.port ?? process.env.PORT ?? 3000);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Not a port: ${values.port}`);
     const trust = values['trust-proxy'];
+    const scaled = await prepareServe(values, target);
+    if (scaled.primary) return -1; // the handler processes serve
     const running = await serve({
+      db: scaled.db,
       databaseUrl: target.url,
       dataDir: target.dataDir,
       port,
       host: values.host ?? (values.demo ? '127.0.0.1' : '0.0.0.0'),
       redisUrl: values['redis-url'] ?? process.env.REDIS_URL,
       demo: values.demo,
-      handler: { trustProxy: trust === undefined ? false : trust === 'true' ? true : Number(trust) },
+      handler: { ...scaled.handler, trustProxy: trust === undefined ? false : trust === 'true' ? true : Number(trust) },
     });
     const base = `http://localhost:${running.port}`;
     console.log(`OpsMantik listening on ${base} (${target.url ? 'PostgreSQL' : `embedded database in ${target.dataDir}`})`);
@@ -71,12 +78,13 @@ async function main(argv: string[]): Promise<number> {
       console.log(`Live stream: ${base}/api/live?site=${running.demo.publicId}&token=${token}`);
     }
     const stop = () => {
-      void running.close().then(() => process.exit(0));
+      void running.close().then(() => scaled.close()).then(() => process.exit(0));
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     return -1; // keep running
   }
+  if (command === 'worker') return runWorkerCommand(values, dbTarget(values));
   if (command === 'migrate') {
     const db = await openDb(dbTarget(values));
     try {

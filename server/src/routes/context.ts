@@ -3,6 +3,7 @@
  * several routes share (rate limit, site lookup, Origin, owner token). Built once per handler.
  */
 import type { Db } from '../store/db/types.js';
+import type { IngestInput } from '../store/ingest.js';
 import type { BotDetector } from '../rules/bots.js';
 import type { LiveHub } from '../live/live.js';
 import type { Logger } from '../http/log.js';
@@ -18,6 +19,8 @@ export interface RouteContext {
   hub: LiveHub;
   /** Remember click ids in a first-party cookie when serving the site's own origin. */
   clickIdCookie: boolean;
+  /** Queue mode (HandlerOptions.enqueue): where validated sync batches go instead of the database. */
+  enqueue?: (input: IngestInput) => Promise<number>;
   /** Charges one request of `route` to the client and site; throws 429 when over the limit. */
   limit(route: LimitRoute, request: Request, info: ConnInfo | undefined, publicId: string): Promise<void>;
   /** The site with this public id; throws 404 unknown_site. */

@@ -62,6 +62,13 @@ export function clampEventTime(t: number | undefined, now: number): number {
   return Math.min(now, Math.max(now - CLIENT_TIME_WINDOW_MS, t));
 }
 
+/** Click ids that arrived on the body's own URLs (first of each kind), for the first-party cookie. */
+export function bodyClickIds(events: readonly WireEvent[]): ClickIds {
+  const own: ClickIds = {};
+  for (const e of events) for (const [k, v] of Object.entries(clickIdsOf(e.u, e.meta))) own[k as keyof ClickIds] ??= v;
+  return own;
+}
+
 /** A request's events by session, in first-appearance order; a repeated `i` within a session kept once. */
 function requestSessions(input: IngestInput): RequestSession[] {
   const groups = new Map<string, RequestSession & { ids: Set<string> }>();
