@@ -39,11 +39,29 @@ COMMENT ON FUNCTION public.opsmantik_change_payload(text, text, jsonb)
 REVOKE ALL ON FUNCTION public.opsmantik_change_payload(text, text, jsonb) FROM PUBLIC, anon, authenticated;
 
 /*
+ * opsmantik_row_key(row): the identity of a sessions, events or calls row as one text: id, month
+ * (created_month or session_month, where the table has one) and site_id.
+ */
+CREATE OR REPLACE FUNCTION public.opsmantik_row_key(p_row jsonb)
+  RETURNS text
+  LANGUAGE sql
+  IMMUTABLE
+  SET search_path = pg_catalog, public
+AS $fn$
+  SELECT concat_ws('|', p_row ->> 'id', coalesce(p_row ->> 'created_month', p_row ->> 'session_month'), p_row ->> 'site_id')
+$fn$;
+COMMENT ON FUNCTION public.opsmantik_row_key(jsonb)
+  IS 'The key an UPDATE''s old and new rows are paired by in opsmantik_notify_changes (id | month | site_id).';
+REVOKE ALL ON FUNCTION public.opsmantik_row_key(jsonb) FROM PUBLIC, anon, authenticated;
+
+/*
  * opsmantik_notify_changes(): AFTER ... FOR EACH STATEMENT trigger on sessions, events and calls
  * (TG_ARGV[0] is the table's name). The INSERT trigger names its transition table new_rows, the
  * DELETE trigger old_rows, the UPDATE trigger both; PL/pgSQL plans each branch only when it runs,
  * so a branch never sees a table its trigger does not have. An UPDATE pairs old and new rows by
- * their key columns (id, and the month and site where the table has them).
+ * opsmantik_row_key, each row turned into jsonb once (MATERIALIZED) and paired by a hash join on
+ * one text key: pairing by several jsonb expressions let the planner pick a nested loop that
+ * rebuilt every row's jsonb for every other row (5 s for a 256-session group instead of 50 ms).
  */
 CREATE OR REPLACE FUNCTION public.opsmantik_notify_changes()
   RETURNS trigger
@@ -63,13 +81,12 @@ BEGIN
       PERFORM realtime.broadcast_changes('site:' || o.site_id, TG_OP, TG_OP, TG_ARGV[0], TG_TABLE_SCHEMA, NULL, o)
          FROM old_rows o;
     ELSE
-      PERFORM realtime.broadcast_changes('site:' || n.site_id, TG_OP, TG_OP, TG_ARGV[0], TG_TABLE_SCHEMA, n, o)
-         FROM new_rows n JOIN old_rows o
-           ON to_jsonb(n) -> 'id' = to_jsonb(o) -> 'id'
-          AND (to_jsonb(n) -> 'created_month') IS NOT DISTINCT FROM (to_jsonb(o) -> 'created_month')
-          AND (to_jsonb(n) -> 'session_month') IS NOT DISTINCT FROM (to_jsonb(o) -> 'session_month')
-          AND to_jsonb(n) -> 'site_id' = to_jsonb(o) -> 'site_id'
-        WHERE to_jsonb(n) IS DISTINCT FROM to_jsonb(o);
+      PERFORM realtime.broadcast_changes('site:' || (p.r ->> 'site_id'), TG_OP, TG_OP, TG_ARGV[0], TG_TABLE_SCHEMA, p.new_rec, p.old_rec)
+         FROM (WITH n AS MATERIALIZED (SELECT x AS rec, to_jsonb(x) AS r FROM new_rows x),
+                    o AS MATERIALIZED (SELECT y AS rec, to_jsonb(y) AS r FROM old_rows y)
+               SELECT n.rec AS new_rec, o.rec AS old_rec, n.r
+                 FROM n JOIN o ON public.opsmantik_row_key(n.r) = public.opsmantik_row_key(o.r)
+                WHERE n.r IS DISTINCT FROM o.r) AS p;
     END IF;
     RETURN NULL;
   END IF;
@@ -83,15 +100,12 @@ BEGIN
                       public.opsmantik_change_payload(TG_ARGV[0], TG_OP, r))
        FROM (SELECT to_jsonb(o) AS r FROM old_rows o) AS x;
   ELSE
-    PERFORM pg_notify('opsmantik_site_' || replace(nr.r ->> 'site_id', '-', ''),
-                      public.opsmantik_change_payload(TG_ARGV[0], TG_OP, nr.r))
-       FROM (SELECT to_jsonb(n) AS r FROM new_rows n) AS nr
-       JOIN (SELECT to_jsonb(o) AS r FROM old_rows o) AS orow
-         ON nr.r -> 'id' = orow.r -> 'id'
-        AND (nr.r -> 'created_month') IS NOT DISTINCT FROM (orow.r -> 'created_month')
-        AND (nr.r -> 'session_month') IS NOT DISTINCT FROM (orow.r -> 'session_month')
-        AND nr.r -> 'site_id' = orow.r -> 'site_id'
-      WHERE nr.r IS DISTINCT FROM orow.r;
+    PERFORM pg_notify('opsmantik_site_' || replace(p.r ->> 'site_id', '-', ''),
+                      public.opsmantik_change_payload(TG_ARGV[0], TG_OP, p.r))
+       FROM (WITH n AS MATERIALIZED (SELECT to_jsonb(x) AS r FROM new_rows x),
+                  o AS MATERIALIZED (SELECT to_jsonb(y) AS r FROM old_rows y)
+             SELECT n.r FROM n JOIN o ON public.opsmantik_row_key(n.r) = public.opsmantik_row_key(o.r)
+              WHERE n.r IS DISTINCT FROM o.r) AS p;
   END IF;
   RETURN NULL;
 END

@@ -48,8 +48,8 @@ async function openPool(url: string, max: number): Promise<Db> {
   const db = await openDb({ url, max });
   // The migration runner takes an advisory lock: processes starting together apply each file once.
   await migrate(db);
-  // One connection stays free for site lookups and the live stream.
-  configureGroupCommit(db, { concurrency: Math.max(1, Math.min(4, max - 1)) });
+  // At most two groups in flight (larger groups cost less CPU per request); a connection stays free for site lookups and the live stream.
+  configureGroupCommit(db, { concurrency: Math.max(1, Math.min(2, max - 1)) });
   return db;
 }
 
