@@ -33,7 +33,7 @@ const budget = Number(env.BENCH_POOL ?? 10);
 async function openPool() {
   const max = Math.max(2, Math.floor(budget / workers));
   const db = await server.openDb({ url: env.BENCH_DATABASE_URL, max });
-  server.configureGroupCommit(db, { concurrency: Math.max(1, Math.min(2, max - 1)) });
+  server.configureGroupCommit(db, { concurrency: Number(env.BENCH_GROUPS ?? Math.max(1, Math.min(2, max - 1))) });
   return db;
 }
 
@@ -93,6 +93,7 @@ async function runPrimary() {
     });
   });
   let ready = 0;
+  cluster.on('exit', (w, code, signal) => console.error(`handler process ${w.process.pid} ended: ${signal ?? code}`));
   for (let k = 0; k < workers; k++) {
     const w = cluster.fork({ BENCH_PORT: String(port) });
     w.on('message', (m) => {
@@ -101,9 +102,10 @@ async function runPrimary() {
     });
   }
   process.on('message', (msg) => {
-    if (msg?.type === 'rss') for (const w of Object.values(cluster.workers)) w.send({ type: 'rss' });
+    const alive = () => Object.values(cluster.workers).filter((w) => w.isConnected());
+    if (msg?.type === 'rss') for (const w of alive()) w.send({ type: 'rss' }, () => undefined);
     if (msg?.type === 'stop') {
-      for (const w of Object.values(cluster.workers)) w.send({ type: 'stop' });
+      for (const w of alive()) w.send({ type: 'stop' }, () => undefined);
       cluster.on('exit', () => {
         if (!Object.keys(cluster.workers).length) process.exit(0);
       });
