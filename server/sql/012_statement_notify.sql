@@ -14,8 +14,11 @@
 
 /*
  * opsmantik_change_payload(table, op, row): the pg_notify payload of one changed row:
- * {"table","op","site_id","record"} with the row minus its bulky metadata; when that is still over
- * pg_notify's limit, only the identifying columns, and "truncated": true.
+ * {"table","op","site_id","record"} with the row minus its bulky metadata; when that is over
+ * pg_notify's limit, only the identifying columns, and "truncated": true. The trigger builds the
+ * common case inline (a SQL function with a query in it is not inlined, and a call per row costs
+ * more than the row's payload); this function is the one definition, used there for long rows
+ * and by anyone who wants the payload of a row.
  */
 CREATE OR REPLACE FUNCTION public.opsmantik_change_payload(p_table text, p_op text, p_row jsonb)
   RETURNS text
@@ -40,13 +43,13 @@ REVOKE ALL ON FUNCTION public.opsmantik_change_payload(text, text, jsonb) FROM P
 
 /*
  * opsmantik_row_key(row): the identity of a sessions, events or calls row as one text: id, month
- * (created_month or session_month, where the table has one) and site_id.
+ * (created_month or session_month, where the table has one) and site_id. No SET search_path, so
+ * that it is inlined (it names only pg_catalog operators and functions).
  */
 CREATE OR REPLACE FUNCTION public.opsmantik_row_key(p_row jsonb)
   RETURNS text
   LANGUAGE sql
   IMMUTABLE
-  SET search_path = pg_catalog, public
 AS $fn$
   SELECT concat_ws('|', p_row ->> 'id', coalesce(p_row ->> 'created_month', p_row ->> 'session_month'), p_row ->> 'site_id')
 $fn$;
@@ -92,22 +95,26 @@ BEGIN
     RETURN NULL;
   END IF;
 
-  IF TG_OP = 'INSERT' THEN
-    PERFORM pg_notify('opsmantik_site_' || replace(r ->> 'site_id', '-', ''),
-                      public.opsmantik_change_payload(TG_ARGV[0], TG_OP, r))
-       FROM (WITH x AS MATERIALIZED (SELECT to_jsonb(n) AS r FROM new_rows n) SELECT r FROM x) AS x;
-  ELSIF TG_OP = 'DELETE' THEN
-    PERFORM pg_notify('opsmantik_site_' || replace(r ->> 'site_id', '-', ''),
-                      public.opsmantik_change_payload(TG_ARGV[0], TG_OP, r))
-       FROM (WITH x AS MATERIALIZED (SELECT to_jsonb(o) AS r FROM old_rows o) SELECT r FROM x) AS x;
-  ELSE
-    PERFORM pg_notify('opsmantik_site_' || replace(p.r ->> 'site_id', '-', ''),
-                      public.opsmantik_change_payload(TG_ARGV[0], TG_OP, p.r))
-       FROM (WITH n AS MATERIALIZED (SELECT to_jsonb(x) AS r FROM new_rows x),
-                  o AS MATERIALIZED (SELECT to_jsonb(y) AS r FROM old_rows y)
-             SELECT n.r FROM n JOIN o ON public.opsmantik_row_key(n.r) = public.opsmantik_row_key(o.r)
-              WHERE n.r IS DISTINCT FROM o.r) AS p;
-  END IF;
+  -- The rows to announce, each as jsonb once (MATERIALIZED), then one query sends them all with
+  -- opsmantik_change_payload's payload, built inline while it fits (a call per row would cost more
+  -- than the row's payload). EXECUTE sees the trigger's transition tables like static SQL does.
+  EXECUTE format($q$
+    SELECT count(pg_notify('opsmantik_site_' || replace(q.r ->> 'site_id', '-', ''),
+                           CASE WHEN octet_length(q.payload) <= 7900 THEN q.payload
+                                ELSE public.opsmantik_change_payload($1, $2, q.r) END))
+      FROM (SELECT c.r, jsonb_build_object('table', $1, 'op', $2, 'site_id', c.r ->> 'site_id',
+                                           'record', c.r - 'metadata')::text AS payload
+              FROM (WITH x AS MATERIALIZED (%s) SELECT r FROM x) AS c) AS q$q$,
+    CASE TG_OP
+      WHEN 'INSERT' THEN 'SELECT to_jsonb(n) AS r FROM new_rows n'
+      WHEN 'DELETE' THEN 'SELECT to_jsonb(o) AS r FROM old_rows o'
+      -- An UPDATE pairs old and new rows by one text key (hash join) and keeps the changed ones.
+      ELSE 'WITH n AS MATERIALIZED (SELECT to_jsonb(x) AS r FROM new_rows x),
+                 o AS MATERIALIZED (SELECT to_jsonb(y) AS r FROM old_rows y)
+            SELECT n.r FROM n JOIN o ON public.opsmantik_row_key(n.r) = public.opsmantik_row_key(o.r)
+             WHERE n.r IS DISTINCT FROM o.r'
+    END)
+    USING TG_ARGV[0], TG_OP;
   RETURN NULL;
 END
 $fn$;
