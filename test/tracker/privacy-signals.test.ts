@@ -51,6 +51,8 @@ describe('fingerprint() with no options', () => {
 describe('the script tag with no data-respect-signals', () => {
   const fpSent = async (attrs = '') => {
     cacheFingerprint();
+    // A fresh page: no copy of the script ran before (a second copy leaves the first one alone).
+    delete (window as unknown as { opsmantik?: unknown }).opsmantik;
     document.body.innerHTML = `<script type="text/x-test" data-site="pub_1" data-consent="granted" ${attrs} src="https://cdn.example/t/opsmantik.min.js"></script>`;
     Object.defineProperty(document, 'currentScript', { configurable: true, get: () => document.querySelector('script') });
     vi.resetModules();

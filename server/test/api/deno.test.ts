@@ -84,7 +84,7 @@ describe('the Edge Function under Deno, on PostgreSQL', () => {
   it('answers /api/call-event from the site\'s systems (site secret) and stores the call', async () => {
     const res = await post(
       '/api/call-event',
-      { site_id: site.publicId, phone_number: '+15550100', fingerprint: 'fp-deno' },
+      { site_id: site.publicId, phone_number: '+12025550100', fingerprint: 'fp-deno' },
       { authorization: `Bearer ${site.secret}` },
     );
     expect(res.status).toBe(200);

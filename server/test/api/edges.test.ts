@@ -78,6 +78,8 @@ describe.each(backends)('contract edges on %s', (kind) => {
 
   describe('call matching window', () => {
     const phone = '+90 532 555 12 34';
+    // Fingerprint matching is for the site's own systems (telephony, CRM), which send the site secret.
+    const telephony = () => ({ headers: { authorization: `Bearer ${h.site.secret}` } });
     const iso = (ms: number) => new Date(ms).toISOString();
     const visit = async (visitor: string, at: number) => {
       const e = wireEvent(site, { t: at, meta: { fp: visitor } });
@@ -89,9 +91,9 @@ describe.each(backends)('contract edges on %s', (kind) => {
       const visitor = `fp-${randomUUID()}`;
       const eventAt = Date.now() - 3 * 3600_000;
       const sid = await visit(visitor, eventAt);
-      const edge = await callEvent(h.handler, { site_id: site, phone_number: phone, fingerprint: visitor, call_time: iso(eventAt + 30 * MIN) });
+      const edge = await callEvent(h.handler, { site_id: site, phone_number: phone, fingerprint: visitor, call_time: iso(eventAt + 30 * MIN) }, telephony());
       expect(edge.json).toMatchObject({ status: 'matched', session_id: sid });
-      const past = await callEvent(h.handler, { site_id: site, phone_number: phone, fingerprint: visitor, call_time: iso(eventAt + 30 * MIN + 1) });
+      const past = await callEvent(h.handler, { site_id: site, phone_number: phone, fingerprint: visitor, call_time: iso(eventAt + 30 * MIN + 1) }, telephony());
       expect(past.json).toMatchObject({ status: 'unmatched', session_id: null });
     });
 
@@ -99,7 +101,7 @@ describe.each(backends)('contract edges on %s', (kind) => {
       const visitor = `fp-${randomUUID()}`;
       const eventAt = Date.now() - 4 * 3600_000;
       const sid = await visit(visitor, eventAt);
-      const res = await callEvent(h.handler, { site_id: site, phone_number: phone, fingerprint: visitor, call_time: iso(eventAt) });
+      const res = await callEvent(h.handler, { site_id: site, phone_number: phone, fingerprint: visitor, call_time: iso(eventAt) }, telephony());
       expect(res.json).toMatchObject({ status: 'matched', session_id: sid });
     });
   });

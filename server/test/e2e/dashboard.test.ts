@@ -182,7 +182,7 @@ describe(`the dashboard (on ${kind})`, () => {
     const res = await fetch(`${server.url}/api/call-event`, {
       method: 'POST',
       headers: { authorization: `Bearer ${server.demo.secret}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ site_id: 'demo', phone_number: '+1 555 0100', fingerprint: 'nobody-seen' }),
+      body: JSON.stringify({ site_id: 'demo', phone_number: '+1 202 555 0100', fingerprint: 'nobody-seen' }),
     });
     expect(res.status).toBe(200);
     await page.locator(`[data-tile="calls_unmatched"][data-value="${before + 1}"]`).waitFor();

@@ -26,7 +26,7 @@ const section = readme.slice(readme.indexOf('<!-- deploy:start -->'), readme.ind
 const blocks = [...section.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1]!, body: m[2]!.replace(/^ {3}/gm, '') }));
 const commands = blocks.find((b) => b.lang === 'sh')!.body.trim().split('\n');
 const snippet = blocks.find((b) => b.lang === 'html')!.body;
-const PHONE = '+15550142';
+const PHONE = '+12025550142';
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {

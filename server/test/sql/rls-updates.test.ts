@@ -59,13 +59,20 @@ describe.each(backends)('row-level security on updates of calls and events on %s
     expect(await moveAll('UPDATE public.sessions SET site_id = $1', [b.sites[0]])).toBe('42501');
   });
 
-  it('lets the owner update their own call, and move it between their own sites', async () => {
-    const updated = await asRole(fresh.db, 'authenticated', a.user, async (tx) => [
-      ...(await tx.query("UPDATE public.calls SET phone_number = '+15550199' WHERE id = $1 RETURNING id", [a.calls[1]])),
-      ...(await tx.query('UPDATE public.calls SET site_id = $1 WHERE id = $2 RETURNING id', [a.sites[0], a.calls[1]])),
-    ]);
-    expect(updated).toHaveLength(2);
-    expect(await siteOf('calls', a.calls[1]!)).toBe(a.sites[0]);
+  it('lets the owner update their own call, but not move it even between their own sites (site_id is not a tenant column since 011)', async () => {
+    const updated = await asRole(fresh.db, 'authenticated', a.user, async (tx) =>
+      tx.query("UPDATE public.calls SET phone_number = '+12025550199' WHERE id = $1 RETURNING id", [a.calls[1]]),
+    );
+    expect(updated).toHaveLength(1);
+    const before = await siteOf('calls', a.calls[1]!);
+    const refused = await asRole(fresh.db, 'authenticated', a.user, (tx) =>
+      tx.query('UPDATE public.calls SET site_id = $1 WHERE id = $2', [a.sites[0] === before ? a.sites[1] : a.sites[0], a.calls[1]]),
+    ).then(
+      () => 'updated',
+      (err: { code?: string }) => err.code,
+    );
+    expect(refused).toBe('42501');
+    expect(await siteOf('calls', a.calls[1]!)).toBe(before);
   });
 
   it("lets the owner label their own event, and still hides the other tenant's", async () => {

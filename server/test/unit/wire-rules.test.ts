@@ -41,8 +41,9 @@ describe('parseSyncBody', () => {
   });
 
   it.each<[string, Record<string, unknown>, string]>([
-    ['u of 2048 characters', { u: 'h'.repeat(2048) }, 'accepted'],
-    ['u of 2049', { u: 'h'.repeat(2049) }, 'invalid_body'],
+    // An http(s) URL of exactly that many characters.
+    ['u of 2048 characters', { u: `https://a.example/${'h'.repeat(2048 - 18)}` }, 'accepted'],
+    ['u of 2049', { u: `https://a.example/${'h'.repeat(2049 - 18)}` }, 'invalid_body'],
     ['an empty u', { u: '' }, 'invalid_body'],
     ['s of 64', { s: 's'.repeat(64) }, 'accepted'],
     ['s of 65', { s: 's'.repeat(65) }, 'invalid_body'],
