@@ -101,7 +101,7 @@ describe.each(backends)('group commit on %s', (kind) => {
     const answers = await Promise.all([...good.slice(0, 4), conflict, outOfWindow, ...good.slice(4)].map((b) => sync(h.handler, b)));
 
     expect(answers[4]!.status).toBe(400);
-    expect(answers[4]!.json.error).toBe('invalid_body');
+    expect(answers[4]!.json.error).toBe('session_unavailable');
     expect(answers[5]!.status).toBe(400);
     expect(answers[5]!.json.error).toBe('month_out_of_window');
     for (const a of [...answers.slice(0, 4), ...answers.slice(6)]) expect(a.json).toEqual({ status: 'synced', score: 10, accepted: 1 });

@@ -52,24 +52,25 @@ export const serveCommand: Command = {
     const demo = parsed.values.demo === true;
     const log = leveledLogger((level?.value as LogLevel | undefined) ?? 'info');
     const tokenFile = demo ? demoTokenFile(target) : undefined;
-    // --workers N: this process forks the handler processes and only waits; each of them runs this again.
-    const scaled = await prepareServe(
-      {
-        workers: setting(parsed, 'workers')?.value,
-        queue: setting(parsed, 'queue')?.value,
-        'db-connections': setting(parsed, 'db-connections')?.value,
-        'redis-url': setting(parsed, 'redis-url')?.value,
-      },
-      'url' in target ? { url: target.url } : {},
-    ).catch((err: unknown) => {
-      throw new CliError((err as Error).message, 2);
-    });
+    // --workers N: this process forks the handler processes and only waits; each of them runs this
+    // again. (One process without a queue needs none of it: serve opens and closes its own database.)
+    const workers = setting(parsed, 'workers')?.value;
+    const queue = setting(parsed, 'queue')?.value;
+    const scaled =
+      (workers !== undefined && workers !== '1') || queue
+        ? await prepareServe(
+            { workers, queue, 'db-connections': setting(parsed, 'db-connections')?.value, 'redis-url': setting(parsed, 'redis-url')?.value },
+            'url' in target ? { url: target.url } : {},
+          ).catch((err: unknown) => {
+            throw new CliError((err as Error).message, 2);
+          })
+        : ({ primary: false, handler: {}, close: async () => undefined } as const);
     if (scaled.primary) return 'running';
     let running;
     try {
       running = await serve({
         ...('url' in target ? { databaseUrl: target.url } : { dataDir: target.dataDir }),
-        ...(scaled.db ? { db: scaled.db } : {}),
+        ...('db' in scaled && scaled.db ? { db: scaled.db } : {}),
         port,
         host: setting(parsed, 'host')?.value ?? (demo ? '127.0.0.1' : '0.0.0.0'),
         redisUrl: setting(parsed, 'redis-url')?.value,
