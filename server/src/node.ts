@@ -20,3 +20,7 @@ export {
   type Keyring,
 } from './store/credentials.js';
 export { newCredentialsKey } from './node/credentials-cli.js';
+export { configureGroupCommit, type IngestInput } from './store/ingest.js';
+export type { GroupCommitOptions } from './store/group-commit.js';
+export { openIngestQueue, type IngestQueue, type QueueOptions } from './queue/ingest-queue.js';
+export { runIngestWorker, type RunningWorker, type WorkerOptions } from './queue/ingest-worker.js';

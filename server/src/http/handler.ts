@@ -3,6 +3,7 @@
  * (server/src/routes/table.ts), answers preflights and wrong methods, and is the one place where
  * every failure becomes a response and every request a log line.
  */
+import type { IngestInput } from '../store/ingest.js';
 import type { Db } from '../store/db/types.js';
 import { HttpError, corsHeaders, errorResponse, preflight } from './http.js';
 import { classify } from './failures.js';
@@ -50,6 +51,11 @@ export interface HandlerOptions {
   liveLimits?: { perSite?: number; perAddress?: number; bufferBytes?: number };
   /** Deadline for /readyz's database check, ms (default 2000). */
   readyTimeoutMs?: number;
+  /**
+   * Queue mode: store each validated /api/sync batch here (durably) instead of writing it, and
+   * answer 202 {"status":"queued","accepted"}; resolves to the events the batch adds.
+   */
+  enqueue?: (input: IngestInput) => Promise<number>;
   /** The clock, for tests. */
   now?: () => number;
 }
@@ -94,6 +100,7 @@ export function createHandler(options: HandlerOptions): Handler {
     hub,
     clickIdCookie: options.clickIdCookie !== false,
     sites,
+    enqueue: options.enqueue,
     site,
     async limit(route, request, info) {
       const limiter = await limiterReady;

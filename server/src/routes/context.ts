@@ -3,6 +3,7 @@
  * several routes share (rate limit, site lookup, Origin, owner token). Built once per handler.
  */
 import type { Db } from '../store/db/types.js';
+import type { IngestInput } from '../store/ingest.js';
 import type { BotDetector } from '../rules/bots.js';
 import type { LiveHub } from '../live/live.js';
 import type { Logger } from '../http/log.js';
@@ -20,6 +21,8 @@ export interface RouteContext {
   hub: LiveHub;
   /** Remember click ids in a first-party cookie when serving the site's own origin. */
   clickIdCookie: boolean;
+  /** Queue mode (HandlerOptions.enqueue): where validated sync batches go instead of the database. */
+  enqueue?: (input: IngestInput) => Promise<number>;
   /**
    * Charges one request of `route` to the client address; throws 429 when over the limit. Keyed by
    * the address alone (nothing from the body), so call it before reading the body or looking

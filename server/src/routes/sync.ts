@@ -4,7 +4,15 @@ import { HttpError, json, readJson } from '../http/http.js';
 import { monthWindow } from '../rules/months.js';
 import { clickIdCookie, isFirstParty, readClickIdCookie } from '../rules/clickid-cookie.js';
 import { ingest, SessionConflictError } from '../store/ingest.js';
+import { bodyClickIds } from '../store/ingest-plan.js';
+import type { ClickIds } from '../rules/attribution.js';
 import type { RouteHandler } from './context.js';
+
+/** The answer in queue mode: the batch is stored durably; `accepted` counts its events (0 when it was queued before). */
+export interface SyncQueued {
+  status: 'queued';
+  accepted: number;
+}
 
 export const sync: RouteHandler = async (ctx, { request, info, state }) => {
   // Charged per address before the body is read or any site looked up.
@@ -33,21 +41,27 @@ export const sync: RouteHandler = async (ctx, { request, info, state }) => {
   }
   const firstParty = ctx.clickIdCookie && isFirstParty(request, ctx.ownOrigin(request));
   const cookieClickIds = firstParty ? readClickIdCookie(request.headers.get('cookie')) : {};
+  const input = { events, siteIds, now: t, userAgent: request.headers.get('user-agent'), cookieClickIds };
+  const cookieHeaders = (clickIds: ClickIds): Record<string, string> => {
+    const cookie = firstParty ? clickIdCookie(clickIds) : undefined;
+    // Set again only when it would change what the browser holds.
+    if (cookie && JSON.stringify(cookieClickIds) !== JSON.stringify(readClickIdCookie(cookie.split(';')[0]!))) {
+      return { 'set-cookie': cookie };
+    }
+    return {};
+  };
+  if (ctx.enqueue) {
+    // Queue mode: stored durably, written by a worker; the score reaches owners through the change stream.
+    const accepted = await ctx.enqueue(input);
+    return json({ status: 'queued', accepted } satisfies SyncQueued, 202, cookieHeaders(bodyClickIds(events)));
+  }
   let result;
   try {
-    result = await ingest(ctx.db, { events, siteIds, now: t, userAgent: request.headers.get('user-agent'), cookieClickIds });
+    result = await ingest(ctx.db, input);
   } catch (err) {
     if (err instanceof SessionConflictError) throw new HttpError(400, 'session_unavailable', err.message);
     throw err;
   }
   state.stored = result.accepted;
-  const headers: Record<string, string> = {};
-  if (firstParty) {
-    const cookie = clickIdCookie(result.clickIds);
-    // Set again only when it would change what the browser holds.
-    if (cookie && JSON.stringify(cookieClickIds) !== JSON.stringify(readClickIdCookie(cookie.split(';')[0]!))) {
-      headers['set-cookie'] = cookie;
-    }
-  }
-  return json({ status: 'synced', score: result.score, accepted: result.accepted } satisfies SyncOk, 200, headers);
+  return json({ status: 'synced', score: result.score, accepted: result.accepted } satisfies SyncOk, 200, cookieHeaders(result.clickIds));
 };

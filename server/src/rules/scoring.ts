@@ -16,6 +16,9 @@ export interface SessionSignals {
   attribution: Attribution;
 }
 
+/** The event action that carries a scroll milestone (category `scroll`), in `ev` percent. */
+export const SCROLL_DEPTH_ACTION = 'depth';
+
 export const POINTS = {
   conversion: 50,
   interaction: 10,

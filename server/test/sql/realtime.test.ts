@@ -96,6 +96,29 @@ describe.each(backends)('realtime on %s', (backend) => {
     await ch.stop();
   });
 
+  it('announces every row of a many-row statement, and only the rows an update changed (012: per statement)', async () => {
+    const { db } = fresh;
+    const month = monthOf(0);
+    const site = await addSite(db, await addUser(db, 'a@example.test'), 'site-a');
+    const [s1, s2] = [await addSession(db, site, month), await addSession(db, site, month)];
+    const ch = await collect(db, channelOf(site));
+    await db.query(
+      `INSERT INTO public.events (session_id, session_month, site_id, client_event_id, event_category, event_action, url)
+       SELECT $1, $2, $3, 'e' || g, 'pageview', 'view', 'https://example.test/' FROM generate_series(1, 3) AS g`,
+      [s1, month, site]);
+    // One statement over both sessions; only s2's row changes.
+    await db.query('UPDATE public.sessions SET lead_score = CASE WHEN id = $2 THEN 40 ELSE lead_score END WHERE id IN ($1, $2)', [s1, s2]);
+    await ch.next(4);
+    expect(ch.got.map((c) => [c.table, c.op, c.record.client_event_id ?? c.record.id]).sort()).toEqual(
+      [['events', 'INSERT', 'e1'], ['events', 'INSERT', 'e2'], ['events', 'INSERT', 'e3'], ['sessions', 'UPDATE', s2]].sort());
+    const [triggers] = await db.query<{ row_level: number }>(
+      `SELECT count(*)::int AS row_level FROM pg_trigger t
+        WHERE t.tgrelid IN ('public.sessions'::regclass, 'public.events'::regclass, 'public.calls'::regclass)
+          AND NOT t.tgisinternal AND (t.tgtype & 1) = 1 AND t.tgname LIKE '%notify%'`);
+    expect(triggers!.row_level).toBe(0);
+    await ch.stop();
+  });
+
   it('publishes calls and each partition (never the partitioned parents)', async () => {
     const rows = await fresh.db.query<{ name: string }>(
       `SELECT c.relname AS name FROM pg_publication_rel r

@@ -4,10 +4,11 @@
  * table in docs/server.md all follow from it.
  */
 import { migrate } from '../../store/db/migrate.js';
-import { describeTarget, withDb } from './database.js';
+import { dbTarget, describeTarget, withDb } from './database.js';
 import { serveCommand } from './serve-command.js';
 import { siteCommands } from './site-commands.js';
-import { DATABASE_FLAGS, type Command } from './spec.js';
+import { DATABASE_FLAGS, integer, setting, type Command } from './spec.js';
+import { runWorkerCommand } from '../cli-scale.js';
 
 const migrateCommand: Command = {
   words: ['migrate'],
@@ -23,4 +24,25 @@ const migrateCommand: Command = {
   },
 };
 
-export const COMMANDS: readonly Command[] = [serveCommand, migrateCommand, ...siteCommands];
+const workerCommand: Command = {
+  words: ['worker'],
+  summary: 'Queue mode: write the batches queued in NATS JetStream to the database, acknowledging each after commit.',
+  flags: [
+    { name: 'queue', type: 'string', env: 'OPSMANTIK_QUEUE', placeholder: 'URL', description: 'The NATS server (nats://HOST:PORT)' },
+    { name: 'batch', type: 'string', env: 'OPSMANTIK_WORKER_BATCH', placeholder: 'N', description: 'Messages pulled at a time', default: '1000' },
+    { name: 'db-connections', type: 'string', env: 'OPSMANTIK_DB_CONNECTIONS', placeholder: 'N', description: 'PostgreSQL connections this worker holds', default: '4' },
+    ...DATABASE_FLAGS,
+  ],
+  examples: ['opsmantik worker --queue nats://127.0.0.1:4222 --database-url postgres://opsmantik@db.internal:5432/opsmantik'],
+  async run(parsed) {
+    const target = dbTarget(parsed);
+    integer(parsed, 'batch', 1000, 1);
+    const code = await runWorkerCommand(
+      { queue: setting(parsed, 'queue')?.value, batch: setting(parsed, 'batch')?.value, 'db-connections': setting(parsed, 'db-connections')?.value },
+      'url' in target ? { url: target.url } : { dataDir: target.dataDir },
+    );
+    return code < 0 ? 'running' : code;
+  },
+};
+
+export const COMMANDS: readonly Command[] = [serveCommand, migrateCommand, workerCommand, ...siteCommands];

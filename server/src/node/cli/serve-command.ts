@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { serve } from '../serve.js';
 import { adsUploadFromEnv } from '../ads-commands.js';
+import { prepareServe } from '../cli-scale.js';
 import { LOG_LEVELS, leveledLogger, type LogLevel } from '../../http/log.js';
 import { dbTarget, describeTarget, explainDbError } from './database.js';
 import { CliError, DATABASE_FLAGS, integer, setting, type Command } from './spec.js';
@@ -29,6 +30,9 @@ export const serveCommand: Command = {
     { name: 'statement-timeout', type: 'string', env: 'OPSMANTIK_STATEMENT_TIMEOUT_MS', placeholder: 'MS', description: "PostgreSQL statement_timeout for the server's queries", default: '5000' },
     { name: 'connect-timeout', type: 'string', env: 'OPSMANTIK_CONNECT_TIMEOUT_S', placeholder: 'S', description: 'Seconds to open a PostgreSQL connection', default: '3' },
     { name: 'no-metrics', type: 'boolean', env: 'OPSMANTIK_NO_METRICS', description: 'Do not serve Prometheus metrics at /metrics' },
+    { name: 'workers', type: 'string', env: 'OPSMANTIK_WORKERS', placeholder: 'N', description: 'Handler processes on one port (needs PostgreSQL and --redis-url)', default: '1' },
+    { name: 'db-connections', type: 'string', env: 'OPSMANTIK_DB_CONNECTIONS', placeholder: 'N', description: 'PostgreSQL connections all handler processes hold together', default: '10' },
+    { name: 'queue', type: 'string', env: 'OPSMANTIK_QUEUE', placeholder: 'URL', description: 'Queue mode: store validated batches in NATS JetStream (nats://HOST:PORT) and answer 202; run `opsmantik worker` to write them' },
   ],
   examples: [
     'opsmantik serve --demo',
@@ -48,10 +52,25 @@ export const serveCommand: Command = {
     const demo = parsed.values.demo === true;
     const log = leveledLogger((level?.value as LogLevel | undefined) ?? 'info');
     const tokenFile = demo ? demoTokenFile(target) : undefined;
+    // --workers N: this process forks the handler processes and only waits; each of them runs this
+    // again. (One process without a queue needs none of it: serve opens and closes its own database.)
+    const workers = setting(parsed, 'workers')?.value;
+    const queue = setting(parsed, 'queue')?.value;
+    const scaled =
+      (workers !== undefined && workers !== '1') || queue
+        ? await prepareServe(
+            { workers, queue, 'db-connections': setting(parsed, 'db-connections')?.value, 'redis-url': setting(parsed, 'redis-url')?.value },
+            'url' in target ? { url: target.url } : {},
+          ).catch((err: unknown) => {
+            throw new CliError((err as Error).message, 2);
+          })
+        : ({ primary: false, handler: {}, close: async () => undefined } as const);
+    if (scaled.primary) return 'running';
     let running;
     try {
       running = await serve({
         ...('url' in target ? { databaseUrl: target.url } : { dataDir: target.dataDir }),
+        ...('db' in scaled && scaled.db ? { db: scaled.db } : {}),
         port,
         host: setting(parsed, 'host')?.value ?? (demo ? '127.0.0.1' : '0.0.0.0'),
         redisUrl: setting(parsed, 'redis-url')?.value,
@@ -70,6 +89,7 @@ export const serveCommand: Command = {
         },
         handler: {
           log,
+          ...scaled.handler,
           trustProxy: hops,
           liveLimits: { perSite: integer(parsed, 'live-per-site', 50, 1), perAddress: integer(parsed, 'live-per-address', 10, 1) },
         },
@@ -87,7 +107,10 @@ export const serveCommand: Command = {
       if (stopping) return;
       stopping = true;
       log({ level: 'info', msg: 'shutdown', step: 'signal', signal });
-      void running.close().then(
+      void running
+        .close()
+        .then(() => scaled.close())
+        .then(
         () => process.exit(0),
         (err: unknown) => {
           log({ level: 'error', msg: 'shutdown_failed', error: String((err as Error)?.message ?? err) });

@@ -6,7 +6,7 @@
  * statement checks again; a call that started too late rolls back without writing.
  * Migrations and the CLI use the database without a deadline.
  */
-import type { Db, Transaction } from './types.js';
+import type { Db, Transaction, QueryOptions } from './types.js';
 import { StorageUnavailableError } from '../unavailable.js';
 
 export function withDeadline(db: Db, deadlineMs: number): Db {
@@ -19,9 +19,9 @@ export function withDeadline(db: Db, deadlineMs: number): Db {
     const work = db.transaction(async (tx) => {
       check();
       const result = await fn({
-        async query<T>(text: string, params?: readonly unknown[]) {
+        async query<T>(text: string, params?: readonly unknown[], o?: QueryOptions) {
           check();
-          return tx.query<T>(text, params);
+          return tx.query<T>(text, params, o);
         },
         async exec(script: string) {
           check();
@@ -48,7 +48,7 @@ export function withDeadline(db: Db, deadlineMs: number): Db {
   }
   return {
     kind: db.kind,
-    query: <T>(text: string, params?: readonly unknown[]) => bounded((tx) => tx.query<T>(text, params)),
+    query: <T>(text: string, params?: readonly unknown[], o?: QueryOptions) => bounded((tx) => tx.query<T>(text, params, o)),
     transaction: bounded,
     exec: (script: string) => bounded((tx) => tx.exec(script)),
     listen: (channel, onPayload, onReconnect) => db.listen(channel, onPayload, onReconnect),

@@ -10,7 +10,7 @@
  * gets through, a new pool takes over: recovery needs no restart.
  */
 import postgres from 'postgres';
-import type { Db, Transaction } from './types.js';
+import type { Db, QueryOptions, Transaction } from './types.js';
 import type { DbObserver } from './observe.js';
 import { hostOf } from './url.js';
 import { StorageUnavailableError, isConnectionError } from '../unavailable.js';
@@ -128,16 +128,16 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
   }
 
   // postgres.js rows are an Array subclass with extra fields; callers only need the rows.
-  const run = async <T>(target: postgres.Sql | postgres.TransactionSql, text: string, params: readonly unknown[]) =>
-    (await target.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[];
+  const run = async <T>(target: postgres.Sql | postgres.TransactionSql, text: string, params: readonly unknown[], o?: QueryOptions) =>
+    (await target.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: o?.prepare === true })) as unknown as T[];
   return {
     kind: 'postgres',
-    query: <T>(text: string, params: readonly unknown[] = []) => guarded((sql) => run<T>(sql, text, params)),
+    query: <T>(text: string, params: readonly unknown[] = [], o?: QueryOptions) => guarded((sql) => run<T>(sql, text, params, o)),
     transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R> {
       return guarded(async (sql) => {
         const result = await sql.begin((tx) =>
           fn({
-            query: <T>(text: string, params: readonly unknown[] = []) => run<T>(tx, text, params),
+            query: <T>(text: string, params: readonly unknown[] = [], o?: QueryOptions) => run<T>(tx, text, params, o),
             async exec(script: string) {
               await tx.unsafe(script).simple();
             },

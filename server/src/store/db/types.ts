@@ -6,7 +6,15 @@
 /** Anything that runs parameterised SQL: the database itself or an open transaction. */
 export interface Queryable {
   /** Runs one statement with $1..$n parameters and returns its rows. */
-  query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  query<T = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<T[]>;
+}
+
+export interface QueryOptions {
+  /**
+   * Keep the statement prepared on the connection (PostgreSQL; PGlite ignores it): for hot
+   * statements whose text never changes, so parse and plan happen once per connection.
+   */
+  prepare?: boolean;
 }
 
 export interface Db extends Queryable {
