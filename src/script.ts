@@ -29,16 +29,14 @@ if (!w.opsmantik?.t) {
    * The fingerprint code is a separate ES module next to this file, imported only when needed. (A
    * cross-origin module import needs `Access-Control-Allow-Origin` on that file; the server sends it.)
    */
-  const fpUrl = `${new URL('opsmantik-fp.mjs', me.src)}`;
-  const visitorId = (m: typeof import('./fingerprint-chunk.js')) => m.visitorId();
-  const loadFingerprint = () =>
-    DEBUG
-      ? import(/* @vite-ignore */ fpUrl).then(visitorId, (e: unknown) => {
-          // A site hosting the script itself must host the module beside it: say so.
-          console.warn(`[opsmantik] no fingerprint: ${fpUrl} did not load. Host opsmantik-fp.mjs beside opsmantik.min.js.`, e);
-          throw e;
-        })
-      : import(/* @vite-ignore */ fpUrl).then(visitorId);
+  const loadFingerprint = () => {
+    // Built only now: most page views never load the module (no consent, or the id is cached).
+    const url = `${new URL('opsmantik-fp.mjs', me.src)}`;
+    const loaded = import(/* @vite-ignore */ url);
+    // A site hosting the script itself must host the module beside it: the debug build says so.
+    if (DEBUG) loaded.catch((e: unknown) => console.warn(`[opsmantik] no fingerprint: ${url} did not load. Host opsmantik-fp.mjs beside opsmantik.min.js.`, e));
+    return loaded.then((m: typeof import('./fingerprint-chunk.js')) => m.visitorId());
+  };
 
   // Read here rather than in the collector list: the minifier then passes it without a wrapper.
   const respectSignals = d.respectSignals !== 'false';
