@@ -16,7 +16,7 @@ import { originAllowed, siteLookup, type Site } from '../store/sites.js';
 import { bearer, tokenMatches, randomToken } from './tokens.js';
 import { liveHub } from '../live/live.js';
 import { jsonLogger, scrub, type Logger } from './log.js';
-import { findRoute } from '../routes/table.js';
+import { findRoute, type RouteEntry } from '../routes/table.js';
 import type { RequestState, RouteContext } from '../routes/context.js';
 
 export { clientAddress, type ConnInfo } from './client.js';
@@ -133,9 +133,8 @@ export function createHandler(options: HandlerOptions): Handler {
     readyTimeoutMs: options.readyTimeoutMs ?? 2000,
   };
 
-  async function route(request: Request, url: URL, info: ConnInfo | undefined, state: RequestState): Promise<Response> {
+  async function route(request: Request, url: URL, entry: RouteEntry | undefined, info: ConnInfo | undefined, state: RequestState): Promise<Response> {
     const path = url.pathname;
-    const entry = findRoute(path);
     if (!entry) throw new HttpError(404, 'not_found', `Nothing is served at ${path.slice(0, 200)}.`);
     if (entry.cors && request.method === 'OPTIONS') return preflight(request);
     if (!entry.methods.includes(request.method)) {
@@ -150,11 +149,12 @@ export function createHandler(options: HandlerOptions): Handler {
     const started = now();
     const state: RequestState = {};
     const url = new URL(request.url);
+    const entry = findRoute(url.pathname);
     let response: Response;
     let failure: HttpError | undefined;
     let ref: string | undefined;
     try {
-      response = await route(request, url, info, state);
+      response = await route(request, url, entry, info, state);
     } catch (err) {
       const classified = classify(err, request);
       failure = classified.error;
@@ -165,7 +165,6 @@ export function createHandler(options: HandlerOptions): Handler {
       }
       response = errorResponse(failure);
     }
-    const entry = findRoute(url.pathname);
     if (entry?.cors) {
       for (const [k, v] of Object.entries(corsHeaders(request))) response.headers.set(k, v);
     }
