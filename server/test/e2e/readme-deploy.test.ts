@@ -17,6 +17,7 @@ import { emptyPostgres } from '../support/db.js';
 import { openDb } from '../../src/store/db/index.js';
 import type { Db } from '../../src/store/db/types.js';
 import { requireBuild } from '../../../test/support/build.js';
+import { runProcess } from '../support/cli.js';
 import { launchBrowser, newVisitor } from './support/browser.js';
 import { callsMatching, eventually, sessionsWhere } from './support/expect-db.js';
 
@@ -34,19 +35,6 @@ function freePort(): Promise<number> {
       const { port } = s.address() as AddressInfo;
       s.close(() => resolve(port));
     });
-  });
-}
-
-/** Runs one README line in bash with the environment so far; resolves to its output. */
-function runLine(line: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', line], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
@@ -106,7 +94,7 @@ describe('the README deploy section, run as printed', () => {
         });
         continue;
       }
-      const res = await runLine(line, env);
+      const res = await runProcess('bash', ['-c', line], { cwd: root, env });
       if (res.code !== 0) throw new Error(`README line failed (${res.code}): ${line}\n${res.stdout}\n${res.stderr}`);
       if (line.includes('site create')) publicId = res.stdout.trim().split('\n').pop()!;
     }
