@@ -19,7 +19,7 @@ export {
   rotateCredentials,
   type Keyring,
 } from './store/credentials.js';
-export { newCredentialsKey } from './node/credentials-cli.js';
+export { newCredentialsKey } from './node/cli/credentials-commands.js';
 export { configureGroupCommit, type IngestInput } from './store/ingest.js';
 export type { GroupCommitOptions } from './store/group-commit.js';
 export { openIngestQueue, type IngestQueue, type QueueOptions } from './queue/ingest-queue.js';

@@ -47,7 +47,7 @@ export interface ServeOptions {
   demoLiveToken?: string;
   /**
    * Upload due Google Ads conversions of the sites that upload through the API, every `everyMs`
-   * (node/ads-commands.ts adsUploadFromEnv builds this from the environment).
+   * (node/ads-env.ts adsUploadFromEnv builds this from the environment).
    */
   adsUpload?: Pick<UploadJobOptions, 'keyring' | 'tokenUrl' | 'adsBaseUrl'> & { everyMs: number };
   /** Everything else the handler takes (limits, trustProxy, isBot, log, ...). */

@@ -39,6 +39,18 @@ describe('opsmantik argument parsing', () => {
     expect(parse(['--version'])).toEqual({ kind: 'version' });
   });
 
+  it('parses the Google Ads and credentials commands through the same table', () => {
+    const r = parse(['ads', 'settings', '--site', 'om_x', '--event-action', 'newsletter=none', '--event-action', 'quote=Leads']);
+    if (r.kind !== 'run') throw new Error('not run');
+    expect(r.command.words).toEqual(['ads', 'settings']);
+    expect(r.parsed.values).toMatchObject({ site: 'om_x', 'event-action': ['newsletter=none', 'quote=Leads'] });
+    expect(parse(['ads', 'connect', '--no-check'])).toMatchObject({ kind: 'run', parsed: { values: { 'no-check': true } } });
+    expect(failure(['ads', 'uplaod'])).toContain('Did you mean "opsmantik ads upload"?');
+    expect(failure(['ads', 'status', '--currency', 'EUR'])).toContain('--currency is a flag of "opsmantik ads settings"');
+    expect(failure(['credentials', 'rotate', '--site', 'om_x'])).toContain('not of "opsmantik credentials rotate"');
+    expect(parse(['ads', '--help'])).toMatchObject({ kind: 'help', group: 'ads' });
+  });
+
   it('names unknown commands and flags, flags of other commands, and stray words', () => {
     expect(failure(['sitee', 'list'])).toContain('Did you mean "opsmantik site"?');
     expect(failure(['site', 'rotate-secrte'])).toContain('Did you mean "opsmantik site rotate-secret"?');

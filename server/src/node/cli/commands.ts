@@ -9,6 +9,8 @@ import { serveCommand } from './serve-command.js';
 import { siteCommands } from './site-commands.js';
 import { DATABASE_FLAGS, integer, setting, type Command } from './spec.js';
 import { runWorkerCommand } from '../cli-scale.js';
+import { adsCommands } from './ads-commands.js';
+import { credentialsCommands } from './credentials-commands.js';
 
 const migrateCommand: Command = {
   words: ['migrate'],
@@ -45,4 +47,4 @@ const workerCommand: Command = {
   },
 };
 
-export const COMMANDS: readonly Command[] = [serveCommand, migrateCommand, workerCommand, ...siteCommands];
+export const COMMANDS: readonly Command[] = [serveCommand, migrateCommand, workerCommand, ...siteCommands, ...adsCommands, ...credentialsCommands];

@@ -19,7 +19,7 @@ export function overview(commands: readonly Command[], group?: string): string {
     ...shown.map((c) => `  ${c.words.join(' ').padEnd(width)}  ${c.summary}`),
     '',
     `"opsmantik <command> --help" shows a command's flags and examples; "opsmantik --version" the version.`,
-    'Every flag can also be set by the environment variable named in its help.',
+    'A flag with an environment variable names it in its help; the flag wins.',
   ].join('\n');
 }
 

@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { serve } from '../serve.js';
-import { adsUploadFromEnv } from '../ads-commands.js';
+import { adsUploadFromEnv } from '../ads-env.js';
 import { prepareServe } from '../cli-scale.js';
 import { LOG_LEVELS, leveledLogger, type LogLevel } from '../../http/log.js';
 import { dbTarget, describeTarget, explainDbError } from './database.js';

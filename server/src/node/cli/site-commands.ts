@@ -3,9 +3,9 @@ import { migrate } from '../../store/db/migrate.js';
 import { createSite } from '../../store/sites.js';
 import { changeOrigins, deleteSite, listSites, normalizeOrigins, rotateCredential, sameSites } from '../../store/site-admin.js';
 import { describeTarget, withDb } from './database.js';
-import { CliError, DATABASE_FLAGS, setting, type Command, type Flag, type Parsed } from './spec.js';
+import { CliError, DATABASE_FLAGS, SITE_FLAG, setting, type Command, type Flag, type Parsed } from './spec.js';
 
-const SITE: Flag = { name: 'site', type: 'string', env: 'OPSMANTIK_SITE', placeholder: 'ID', description: 'Public id of the site (om_...)' };
+const SITE = SITE_FLAG;
 const ORIGIN: Flag = { name: 'origin', type: 'string', multiple: true, env: 'OPSMANTIK_ORIGINS', placeholder: 'URL', description: 'An origin the site sends from (https://shop.example; https://*.example.com for subdomains)' };
 
 function required(parsed: Parsed, flag: Flag): string {

@@ -83,3 +83,6 @@ export const DATABASE_FLAGS: Flag[] = [
   { name: 'database-url', type: 'string', env: 'DATABASE_URL', placeholder: 'URL', description: 'PostgreSQL to use (postgres://user:password@host:5432/db); without it, the embedded database' },
   { name: 'data-dir', type: 'string', env: 'OPSMANTIK_DATA_DIR', placeholder: 'DIR', description: 'Folder of the embedded database (ignored with a database URL)', default: '.opsmantik/data' },
 ];
+
+/** The site a command acts on, by its public id. */
+export const SITE_FLAG: Flag = { name: 'site', type: 'string', env: 'OPSMANTIK_SITE', placeholder: 'ID', description: 'Public id of the site (om_...)' };
