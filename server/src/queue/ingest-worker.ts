@@ -103,22 +103,38 @@ export async function runIngestWorker(options: WorkerOptions): Promise<RunningWo
     });
   }
 
-  const done = (async () => {
-    while (!stopping) {
-      const pulled: Array<{ msg: JsMsg; input: IngestInput }> = [];
-      const messages = await consumer.fetch({ max_messages: batch, expires: 1000 });
-      for await (const msg of messages) {
-        const input = decodeBatch(msg.data);
-        if (!input) {
-          log({ level: 'warn', msg: 'queued_batch_unreadable', seq: msg.seq });
-          msg.term('unreadable');
-          continue;
-        }
-        pulled.push({ msg, input });
+  async function pull(): Promise<Array<{ msg: JsMsg; input: IngestInput }>> {
+    const pulled: Array<{ msg: JsMsg; input: IngestInput }> = [];
+    const messages = await consumer.fetch({ max_messages: batch, expires: 1000 });
+    for await (const msg of messages) {
+      const input = decodeBatch(msg.data);
+      if (!input) {
+        log({ level: 'warn', msg: 'queued_batch_unreadable', seq: msg.seq });
+        msg.term('unreadable');
+        continue;
       }
+      pulled.push({ msg, input });
+    }
+    return pulled;
+  }
+
+  const done = (async () => {
+    // The next pull runs while this one is written, so neither the broker nor the database waits
+    // for the other. After stop() the pull in flight is still written: nothing is left in hand.
+    // A pull that fails while a write runs is reported when it is awaited, not as unhandled.
+    const start = () => {
+      const p = pull();
+      p.catch(() => undefined);
+      return p;
+    };
+    let next = start();
+    for (;;) {
+      const pulled = await next;
+      const last = stopping;
+      if (!last) next = start();
       for (const g of groups(pulled, options.maxEvents ?? 5000)) await writeGroup(g);
-      // The acks are on the wire before the next pull.
       if (pulled.length) await nc.flush();
+      if (last) break;
     }
   })();
 
