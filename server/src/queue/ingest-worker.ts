@@ -24,6 +24,8 @@ export interface WorkerOptions {
   batch?: number;
   /** Most events written in one group (default 5000). */
   maxEvents?: number;
+  /** Groups written at once, each on its own connection (default 2): one group's commit and I/O overlap the next one's statements. */
+  concurrency?: number;
   /** How long a message may stay unacknowledged before it is delivered again, ms (default 30 s). */
   ackWaitMs?: number;
   /** Delay before a batch the database could not take is offered again, ms (default 1000). */
@@ -103,6 +105,17 @@ export async function runIngestWorker(options: WorkerOptions): Promise<RunningWo
     });
   }
 
+  /** A pull split into groups written `concurrency` at a time (split evenly, so that a small pull still overlaps). */
+  async function writeAll(pulled: Array<{ msg: JsMsg; input: IngestInput }>): Promise<void> {
+    const parallel = Math.max(1, options.concurrency ?? 2);
+    const events = pulled.reduce((n, item) => n + item.input.events.length, 0);
+    const pending = groups(pulled, Math.min(options.maxEvents ?? 5000, Math.max(1, Math.ceil(events / parallel))));
+    const lane = async () => {
+      for (let g = pending.shift(); g; g = pending.shift()) await writeGroup(g);
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, pending.length) }, lane));
+  }
+
   async function pull(): Promise<Array<{ msg: JsMsg; input: IngestInput }>> {
     const pulled: Array<{ msg: JsMsg; input: IngestInput }> = [];
     const messages = await consumer.fetch({ max_messages: batch, expires: 1000 });
@@ -132,7 +145,7 @@ export async function runIngestWorker(options: WorkerOptions): Promise<RunningWo
       const pulled = await next;
       const last = stopping;
       if (!last) next = start();
-      for (const g of groups(pulled, options.maxEvents ?? 5000)) await writeGroup(g);
+      await writeAll(pulled);
       if (pulled.length) await nc.flush();
       if (last) break;
     }
