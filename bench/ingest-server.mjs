@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 // The build when it is newer than every server source (what users run); the sources through tsx otherwise.
 const built = fileURLToPath(new URL('../server/dist/node.js', import.meta.url));
-const sources = fileURLToPath(new URL('../server/src', import.meta.url));
+const sources = fileURLToPath(new URL('../server/src/', import.meta.url));
 const newest = (dir) =>
   Math.max(...readdirSync(dir, { withFileTypes: true }).map((d) => (d.isDirectory() ? newest(`${dir}${d.name}/`) : statSync(`${dir}${d.name}`).mtimeMs)));
 let useBuild = false;

@@ -17,11 +17,16 @@ export class HttpError extends Error {
   }
 }
 
+const encoder = new TextEncoder();
+
 export function json(body: unknown, status = 200, headers: HeadersInit = {}): Response {
   const h = new Headers(headers);
   h.set('content-type', 'application/json; charset=utf-8');
   h.set('cache-control', 'no-store');
-  return new Response(JSON.stringify(body), { status, headers: h });
+  const bytes = encoder.encode(JSON.stringify(body));
+  // A known length lets the Node binding send headers and body in one write, without chunking.
+  h.set('content-length', String(bytes.byteLength));
+  return new Response(bytes, { status, headers: h });
 }
 
 export function errorResponse(err: HttpError): Response {

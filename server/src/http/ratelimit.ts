@@ -61,6 +61,9 @@ export async function createRateLimiter(options: RateLimiterOptions = {}): Promi
       // Fail fast when Redis is away; the in-memory insurance limiter answers meanwhile.
       maxRetriesPerRequest: 1,
       commandTimeout: 1000,
+      // Requests that arrive together send their counter updates in one write (each is still its own
+      // atomic command, so the limit stays exact across processes).
+      enableAutoPipelining: true,
     });
     let lastReport = 0;
     redis.on('error', (err: Error) => {

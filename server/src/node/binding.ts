@@ -148,6 +148,11 @@ async function writeResponse(res: ServerResponse, response: Response, head: bool
     res.end();
     return;
   }
+  if (headers['content-length'] !== undefined) {
+    // A body of known length (every JSON answer) goes out with the headers in one write.
+    res.end(new Uint8Array(await response.arrayBuffer()));
+    return;
+  }
   const reader = response.body.getReader();
   res.on('close', () => void reader.cancel().catch(() => undefined));
   try {
@@ -183,7 +188,10 @@ export function createNodeServer(options: NodeServerOptions): Server {
     res.on('close', () => t.active.delete(res));
     void (async () => {
       const abort = new AbortController();
-      res.on('close', () => abort.abort());
+      // Only a client that left before its answer was sent aborts (an abort costs an exception and an event).
+      res.on('close', () => {
+        if (!res.writableFinished) abort.abort();
+      });
       try {
         const pathname = new URL(req.url ?? '/', 'http://x').pathname;
         if (options.assets?.(req, res)) return;

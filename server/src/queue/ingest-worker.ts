@@ -24,6 +24,8 @@ export interface WorkerOptions {
   batch?: number;
   /** Most events written in one group (default 5000). */
   maxEvents?: number;
+  /** Groups written at once, each on its own connection (default 2): one group's commit and I/O overlap the next one's statements. */
+  concurrency?: number;
   /** How long a message may stay unacknowledged before it is delivered again, ms (default 30 s). */
   ackWaitMs?: number;
   /** Delay before a batch the database could not take is offered again, ms (default 1000). */
@@ -103,22 +105,49 @@ export async function runIngestWorker(options: WorkerOptions): Promise<RunningWo
     });
   }
 
-  const done = (async () => {
-    while (!stopping) {
-      const pulled: Array<{ msg: JsMsg; input: IngestInput }> = [];
-      const messages = await consumer.fetch({ max_messages: batch, expires: 1000 });
-      for await (const msg of messages) {
-        const input = decodeBatch(msg.data);
-        if (!input) {
-          log({ level: 'warn', msg: 'queued_batch_unreadable', seq: msg.seq });
-          msg.term('unreadable');
-          continue;
-        }
-        pulled.push({ msg, input });
+  /** A pull split into groups written `concurrency` at a time (split evenly, so that a small pull still overlaps). */
+  async function writeAll(pulled: Array<{ msg: JsMsg; input: IngestInput }>): Promise<void> {
+    const parallel = Math.max(1, options.concurrency ?? 2);
+    const events = pulled.reduce((n, item) => n + item.input.events.length, 0);
+    const pending = groups(pulled, Math.min(options.maxEvents ?? 5000, Math.max(1, Math.ceil(events / parallel))));
+    const lane = async () => {
+      for (let g = pending.shift(); g; g = pending.shift()) await writeGroup(g);
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, pending.length) }, lane));
+  }
+
+  async function pull(): Promise<Array<{ msg: JsMsg; input: IngestInput }>> {
+    const pulled: Array<{ msg: JsMsg; input: IngestInput }> = [];
+    const messages = await consumer.fetch({ max_messages: batch, expires: 1000 });
+    for await (const msg of messages) {
+      const input = decodeBatch(msg.data);
+      if (!input) {
+        log({ level: 'warn', msg: 'queued_batch_unreadable', seq: msg.seq });
+        msg.term('unreadable');
+        continue;
       }
-      for (const g of groups(pulled, options.maxEvents ?? 5000)) await writeGroup(g);
-      // The acks are on the wire before the next pull.
+      pulled.push({ msg, input });
+    }
+    return pulled;
+  }
+
+  const done = (async () => {
+    // The next pull runs while this one is written, so neither the broker nor the database waits
+    // for the other. After stop() the pull in flight is still written: nothing is left in hand.
+    // A pull that fails while a write runs is reported when it is awaited, not as unhandled.
+    const start = () => {
+      const p = pull();
+      p.catch(() => undefined);
+      return p;
+    };
+    let next = start();
+    for (;;) {
+      const pulled = await next;
+      const last = stopping;
+      if (!last) next = start();
+      await writeAll(pulled);
       if (pulled.length) await nc.flush();
+      if (last) break;
     }
   })();
 

@@ -119,6 +119,42 @@ describe.each(backends)('realtime on %s', (backend) => {
     await ch.stop();
   });
 
+  it('announces nothing for a statement that changed no row, and each row a delete removed (015)', async () => {
+    const { db } = fresh;
+    const month = monthOf(0);
+    const site = await addSite(db, await addUser(db, 'a@example.test'), 'site-a');
+    const s1 = await addSession(db, site, month);
+    const ch = await collect(db, channelOf(site));
+    const insert = `INSERT INTO public.events (session_id, session_month, site_id, client_event_id, event_category, event_action, url)
+                    VALUES ($1, $2, $3, 'e1', 'pageview', 'view', 'https://example.test/') ON CONFLICT DO NOTHING`;
+    await db.query(insert, [s1, month, site]);
+    await db.query(insert, [s1, month, site]); // a repeat: no row
+    await db.query('UPDATE public.sessions SET referrer = referrer WHERE id = $1', [s1]); // no change
+    await db.query(`DELETE FROM public.events WHERE session_id = $1 AND client_event_id = 'e1'`, [s1]);
+    await db.query('UPDATE public.sessions SET lead_score = 7 WHERE id = $1', [s1]);
+    // Notifications arrive in commit order: anything from the empty statements would come before the last.
+    await ch.next(3);
+    expect(ch.got.map((c) => [c.table, c.op, c.record.client_event_id ?? c.record.id])).toEqual(
+      [['events', 'INSERT', 'e1'], ['events', 'DELETE', 'e1'], ['sessions', 'UPDATE', s1]]);
+    await ch.stop();
+  });
+
+  it('derives a session\'s dimensions again only when a column they come from changes (015)', async () => {
+    const { db } = fresh;
+    const month = monthOf(0);
+    const site = await addSite(db, await addUser(db, 'a@example.test'), 'site-a');
+    const s1 = await addSession(db, site, month);
+    const source = async () => (await db.query<{ d: string }>('SELECT dim_source AS d FROM public.sessions WHERE id = $1', [s1]))[0]!.d;
+    await db.query(`UPDATE public.sessions SET referrer = 'https://www.example.org/a' WHERE id = $1`, [s1]);
+    expect(await source()).toBe('example.org');
+    // Marked by hand; an update naming the columns without changing them leaves it, a change derives it again.
+    await db.query(`UPDATE public.sessions SET dim_source = 'marked' WHERE id = $1`, [s1]);
+    await db.query('UPDATE public.sessions SET referrer = referrer, utm = utm, landing_url = landing_url, user_agent = user_agent WHERE id = $1', [s1]);
+    expect(await source()).toBe('marked');
+    await db.query(`UPDATE public.sessions SET referrer = 'https://news.example.net/b' WHERE id = $1`, [s1]);
+    expect(await source()).toBe('news.example.net');
+  });
+
   it('publishes calls and each partition (never the partitioned parents)', async () => {
     const rows = await fresh.db.query<{ name: string }>(
       `SELECT c.relname AS name FROM pg_publication_rel r
