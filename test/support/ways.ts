@@ -39,9 +39,12 @@ export async function trackerReady(page: Page): Promise<void> {
   });
 }
 
-/** Waits until the page has learned the visitor's fingerprint (cached for a day in localStorage). */
+/** Run in the page: the visitor's fingerprint once the page has learned it (cached for a day in localStorage). */
+export const fingerprintKnown = (): unknown => JSON.parse(localStorage.getItem('om_f') || 'null')?.[0];
+
+/** Waits until the page has learned the visitor's fingerprint. */
 export async function fingerprintReady(page: Page): Promise<void> {
-  await page.waitForFunction(() => JSON.parse(localStorage.getItem('om_f') || 'null')?.[0], undefined, { timeout: 30_000 });
+  await page.waitForFunction(fingerprintKnown, undefined, { timeout: 30_000 });
 }
 
 export async function grantConsent(page: Page): Promise<void> {
