@@ -1,7 +1,8 @@
 /**
  * The built script tag (dist/opsmantik.min.js) in real headless Chromium and Firefox (one scenario,
- * two drivers: test/support/engines.ts), for behaviour that lives in the browser: Global Privacy Control and Do Not Track honoured by default, a 500 from the
- * server retried, and the first of two click ids in the landing URL remembered. Needs `npm run build`.
+ * two drivers: test/support/engines.ts), for behaviour that lives in the browser: Global Privacy
+ * Control and Do Not Track honoured by default, a 500 from the server retried, and the first of two
+ * click ids in the landing URL remembered. Needs `npm run build`.
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
