@@ -2,28 +2,32 @@
 //
 // What Firefox offers here, tried on this machine (Firefox 153 ESR):
 // - WebDriver BiDi has no tracing or performance-metrics domain (Chromium's Tracing and Performance
-//   domains have no BiDi counterpart), so there is no "scripting" figure as in part 2.
+//   domains have no BiDi counterpart).
 // - In the page, PerformanceObserver.supportedEntryTypes has no 'longtask' (Firefox does not ship
 //   the Long Tasks API); 'event' (Event Timing) is there, but measures input latency, not cost.
-// - The Gecko profiler runs headless (MOZ_PROFILER_STARTUP=1 with MOZ_PROFILER_SHUTDOWN=file writes a
-//   profile when the browser quits, about 20 MB for one short visit): function-level samples, not
-//   used here (one browser per visit, and a profile format of its own to read).
-// - What is used: the CPU time of the main thread of each of Firefox's web-content processes, from
-//   /proc/<pid>/task/<pid>/stat (user + system, in clock ticks of 10 ms), read before the visit and
-//   after it, before its context is closed. That is thread time, like part 2's: other processes on
-//   the machine do not add to it. It counts all the page's main-thread work (script, style,
-//   layout, painting, garbage collection), so the figure per tracker is its median minus the page
-//   alone's, as part 2's task time is.
+// - What is used, two figures per visit:
+//   - scripting: the Gecko profiler, started from the environment (bench/lib/gecko-profile.mjs), one
+//     browser per round; the CPU time of the samples in the trackers' own scripts (every tracker file
+//     comes from the sink's origin), inclusive of what they call. The page alone has none.
+//   - main thread: the CPU time of the main thread of each of Firefox's web-content processes, from
+//     /proc/<pid>/task/<pid>/stat (user + system, in clock ticks of 10 ms), read before the visit and
+//     after it, before its context is closed: script, style, layout, painting and garbage
+//     collection alike, so the figure per tracker is its median minus the page alone's, as part 2's
+//     task time is. Coarse (ticks, and the page's own rendering varies by tens of ms a visit).
+//   Both are thread time, like part 2's: other processes on the machine do not add to them.
 //
 // The visit is part 2's (bench/lib/cpu.mjs PROTOCOL): load, settle, 200 wheel steps, 50 hovers with
 // a dwell every tenth, settle; input through BiDi input.performActions.
 import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { FIREFOX_LAUNCH } from '../../scripts/firefox.mjs';
 import { PROTOCOL } from './cpu.mjs';
 import { prepare } from './browser.mjs';
 import { median, diffInterval } from './stats.mjs';
+import { originCpuByWindow, profilerEnv } from './gecko-profile.mjs';
 
 const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
@@ -77,6 +81,7 @@ async function runOnce({ browser, servers, tracker, targets }) {
   const first = servers.log.length;
   const before = contentMainThreadMs(root);
   const t0 = performance.now();
+  const from = Date.now();
   await page.goto(`${servers.siteOrigin}/page/${tracker.id}`, { waitUntil: 'load' });
   const wait = (ms) => new Promise((r) => setTimeout(r, ms));
   await wait(P.settleAfterLoadMs);
@@ -98,11 +103,13 @@ async function runOnce({ browser, servers, tracker, targets }) {
   }
   await wait(P.settleAtEndMs);
   const mainThreadMs = spent(before, contentMainThreadMs(root));
+  const window = [from, Date.now()];
   const scrolledTo = await page.evaluate(() => (scrollY + innerHeight) / document.documentElement.scrollHeight);
   const sent = servers.log.slice(first);
   await context.close();
   return {
     points,
+    window,
     run: {
       mainThreadMs,
       wallMs: performance.now() - t0,
@@ -113,28 +120,42 @@ async function runOnce({ browser, servers, tracker, targets }) {
   };
 }
 
-/** Every tracker `repeats` times, in rounds in a shuffled order (as part 2), after one warm-up visit. */
+/**
+ * Every tracker `repeats` times, in rounds in a shuffled order (as part 2). Each round is one Firefox,
+ * profiled from its start, with one unrecorded warm-up visit first; its profile, written when it
+ * quits, gives each visit's CPU time in the trackers' own scripts.
+ */
 export async function measureFirefox({ repeats, progress = () => {} }) {
   const { servers, trackers, missing } = await prepare();
   if (missing.length) progress(`firefox: left out (file missing): ${missing.join(', ')}`);
-  const browser = await puppeteer.launch(FIREFOX_LAUNCH);
+  const profile = join(tmpdir(), `opsmantik-firefox-${process.pid}.json`);
+  let version;
   try {
     let seed = 7;
     const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
     const runs = Object.fromEntries(trackers.map((t) => [t.id, []]));
-    const { points: targets } = await runOnce({ browser, servers, tracker: trackers.find((t) => t.id === 'none') ?? trackers[0] });
+    let targets;
     for (let r = 0; r < repeats; r++) {
-      const order = trackers.map((t) => [rnd(), t]).sort((a, b) => a[0] - b[0]).map(([, t]) => t);
-      for (const t of order) runs[t.id].push((await runOnce({ browser, servers, tracker: t, targets })).run);
+      const browser = await puppeteer.launch({ ...FIREFOX_LAUNCH, env: { ...process.env, ...profilerEnv(profile) } });
+      version ??= await browser.version();
+      const visits = [];
+      try {
+        ({ points: targets } = await runOnce({ browser, servers, tracker: trackers.find((t) => t.id === 'none') ?? trackers[0], targets }));
+        const order = trackers.map((t) => [rnd(), t]).sort((a, b) => a[0] - b[0]).map(([, t]) => t);
+        for (const t of order) visits.push([t.id, await runOnce({ browser, servers, tracker: t, targets })]);
+      } finally {
+        await browser.close();
+      }
+      const scriptMs = await originCpuByWindow(profile, servers.sinkOrigin, visits.map(([, v]) => v.window));
+      visits.forEach(([id, v], n) => runs[id].push({ ...v.run, scriptMs: scriptMs[n] }));
       progress(`firefox round ${r + 1}/${repeats}`);
     }
-    const base = runs.none?.map((r) => r.mainThreadMs);
-    const out = { browser: await browser.version(), repeats, protocol: PROTOCOL, tickMs: TICK_MS, trackers: {} };
+    const out = { browser: version, repeats, protocol: PROTOCOL, tickMs: TICK_MS, trackers: {} };
     for (const [id, rs] of Object.entries(runs)) {
-      const xs = rs.map((r) => r.mainThreadMs);
       out.trackers[id] = {
         runs: rs.length,
-        mainThreadMs: { median: median(xs), values: xs, ...(base && id !== 'none' ? { delta: median(xs) - median(base), interval: diffInterval(xs, base) } : {}) },
+        mainThreadMs: field(rs, runs.none, 'mainThreadMs', id),
+        scriptMs: field(rs, runs.none, 'scriptMs', id),
         posts: median(rs.map((r) => r.posts)),
         wallMs: median(rs.map((r) => r.wallMs)),
         scrolledTo: median(rs.map((r) => r.scrolledTo)),
@@ -143,7 +164,13 @@ export async function measureFirefox({ repeats, progress = () => {} }) {
     }
     return out;
   } finally {
-    await browser.close();
     await servers.close();
   }
+}
+
+/** Median, values, and (but for the page alone) the difference from the page alone with its interval. */
+function field(rs, base, key, id) {
+  const xs = rs.map((r) => Math.round(r[key] * 10) / 10);
+  const bs = base?.map((r) => r[key]);
+  return { median: median(xs), values: xs, ...(bs && id !== 'none' ? { delta: median(xs) - median(bs), interval: diffInterval(xs, bs) } : {}) };
 }
