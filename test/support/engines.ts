@@ -39,8 +39,14 @@ export interface EngineContext {
   close(): Promise<void>;
 }
 
+export interface ContextOptions {
+  viewport?: { width: number; height: number };
+  /** Instead of the engine's own (headless Chromium's says "HeadlessChrome", which bot filters drop). */
+  userAgent?: string;
+}
+
 export interface EngineBrowser {
-  newContext(options?: { viewport?: { width: number; height: number } }): Promise<EngineContext>;
+  newContext(options?: ContextOptions): Promise<EngineContext>;
   close(): Promise<void>;
 }
 
@@ -111,7 +117,7 @@ function puppeteerPage(page: PuppeteerPage, onClose: () => void): EnginePage {
  * where playwright sets them per context: the context keeps the state and applies it to each of its
  * pages, including those opened while offline.
  */
-function puppeteerContext(context: PuppeteerContext, viewport: { width: number; height: number } | undefined): EngineContext {
+function puppeteerContext(context: PuppeteerContext, { viewport, userAgent }: ContextOptions): EngineContext {
   const pages = new Set<PuppeteerPage>();
   const initScripts: Array<[(arg: never) => void, unknown]> = [];
   let offline = false;
@@ -122,6 +128,7 @@ function puppeteerContext(context: PuppeteerContext, viewport: { width: number; 
       const page = await context.newPage({ type: 'window' });
       pages.add(page);
       if (viewport) await page.setViewport(viewport);
+      if (userAgent) await page.setUserAgent({ userAgent });
       for (const [fn, arg] of initScripts) await page.evaluateOnNewDocument(fn, arg as never);
       if (offline) await page.setOfflineMode(true);
       return puppeteerPage(page, () => pages.delete(page));
@@ -144,7 +151,7 @@ const firefox: Engine = {
     }
     const browser = await puppeteer.launch(FIREFOX_LAUNCH);
     return {
-      newContext: async (options = {}) => puppeteerContext(await browser.createBrowserContext(), options.viewport),
+      newContext: async (options = {}) => puppeteerContext(await browser.createBrowserContext(), options),
       close: () => browser.close(),
     };
   },
