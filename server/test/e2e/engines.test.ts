@@ -41,7 +41,15 @@ describeEachEngine(describe, 'a paid visit and the return visit', (engine) => {
     await page.waitForFunction(fingerprintKnown);
     // As on a phone whose dialer takes over (headless Chromium would stop delivering input otherwise).
     await page.evaluate(preventDialer);
+    const callsBefore = server.log.filter((e) => e.path === '/api/call-event').length;
     await page.click('#call-link');
+    // The visitor stays until the call is sent. Closing the tab at the moment of the tap is a known
+    // gap, reported on issue 14: the call waits behind the click's events, whose fetch is still in
+    // flight at pagehide, so the beacon leaves the call out; Firefox then drops the page before the
+    // fetch's continuation would post it, and the call waits in the outbox for a next visit (1 close
+    // in 3 here; Chromium sent it 3 in 3). Nothing is lost if the visitor returns, but that is not
+    // this scenario.
+    await eventually(async () => server.log.filter((e) => e.path === '/api/call-event').length, (n) => n > callsBefore, 15_000, 'the call-event request');
     await page.close();
 
     const [session, ...others] = await eventually(() => sessionsWhere(server.db, 'gclid = $1', [gclid]), (rows) => rows.length > 0 && Boolean(rows[0]!.fingerprint), 15_000, 'the paid session with its fingerprint');
