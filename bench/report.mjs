@@ -3,6 +3,7 @@
 // Run on its own (`node bench/report.mjs`) to re-render without measuring again.
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dashboardSection } from './lib/dashboard-report.mjs';
+import { firefoxSection } from './lib/firefox-report.mjs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RESULTS, DOCS } from './lib/paths.mjs';
@@ -393,7 +394,7 @@ export function render() {
     );
   }
   lines.push('', '![Size and main-thread cost per tracker](benchmarks-chart.svg)', '', ...summary(size, cpu, wire), '');
-  lines.push(...sizeSection(size), ...cpuSection(cpu, meta), ...wireSection(wire), ...ingestSection(ingest), ...dashboardSection(dashboard));
+  lines.push(...sizeSection(size), ...cpuSection(cpu, meta), ...firefoxSection(read('firefox.json'), meta, nameOf), ...wireSection(wire), ...ingestSection(ingest), ...dashboardSection(dashboard));
   lines.push(
     '## Method, and what it does not show',
     '',
@@ -410,7 +411,7 @@ export function render() {
     '  granted through the stub queue, which loads the fingerprint chunk from next to the script and computes the visitor',
     '  id in idle time.',
     '- Not measured: what the vendors\' servers would add (remote configuration that turns on session recording, surveys or',
-    '  destinations, and the extra code those load), network latency, mobile CPUs, and other browsers. A PostHog or',
+    '  destinations, and the extra code those load), network latency, mobile CPUs, and browsers other than Chromium and Firefox. A PostHog or',
     '  Segment project with features turned on loads more code than here, so their figures are a floor.',
     '- Reproduce: `npm run bench` (all parts), `npm run bench -- --parts cpu --repeats 15` (one part, more rounds),',
     '  `node bench/report.mjs` (re-render from `bench/results/`). Nothing here is a test; `npm test` does not run it.',

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // `npm run bench`: OpsMantik beside the trackers sites install today, in one run.
 //   1. size of the file each loads (raw, gzip, brotli)
-//   2. main-thread cost in headless Chromium (median of repeated visits, minus the page alone)
+//   2. main-thread cost in headless Chromium (median of repeated visits, minus the page alone),
+//      and in headless Firefox ESR (part 2b: bench/lib/firefox.mjs)
 //   3. bytes on the wire for a pageview, a scroll milestone and a batch of 20 events
 // Results go to bench/results/*.json; bench/report.mjs turns them into docs/benchmarks.md and
 // docs/benchmarks-chart.svg (section 4, ingestion, comes from bench/ingest.mjs's own results).
 //
-//   node bench/run.mjs [--parts size,cpu,wire] [--repeats 7] [--no-build] [--with-ingest]
+//   node bench/run.mjs [--parts size,cpu,wire,firefox] [--repeats 7] [--no-build] [--with-ingest]
 import { spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import { BENCH, ROOT, RESULTS } from './lib/paths.mjs';
 
 const { values: args } = parseArgs({
   options: {
-    parts: { type: 'string', default: 'size,cpu,wire' },
+    parts: { type: 'string', default: 'size,cpu,wire,firefox' },
     repeats: { type: 'string', default: '7' },
     'no-build': { type: 'boolean', default: false },
     'with-ingest': { type: 'boolean', default: false },
@@ -127,6 +128,14 @@ if (parts.has('cpu') || parts.has('wire')) {
     await browser.close();
     await servers.close();
   }
+}
+
+if (parts.has('firefox')) {
+  await part('firefox', async () => {
+    log(`part 2b: main-thread cost in Firefox, ${repeats} rounds`);
+    const { measureFirefox } = await import('./lib/firefox.mjs');
+    write('firefox.json', await measureFirefox({ repeats, progress: log }));
+  });
 }
 
 if (args['with-ingest']) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every check the project promises, in order, stopping at the first failure.
 // setup (Debian packages, local services: scripts/setup.mjs) -> types -> build -> all vitest
-// projects (unit, happy-dom, server+SQL on PGlite and PostgreSQL, real Chromium) -> size budgets ->
+// projects (unit, happy-dom, server+SQL on PGlite and PostgreSQL, real Chromium and Firefox) -> size budgets ->
 // package lint.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';

@@ -1,12 +1,12 @@
 /**
- * The built script tag (dist/opsmantik.min.js) in real headless Chromium, for behaviour that lives
- * in the browser: Global Privacy Control and Do Not Track honoured by default, a 500 from the
- * server retried, and the first of two click ids in the landing URL remembered. Needs `npm run build`.
+ * The built script tag (dist/opsmantik.min.js) in real headless Chromium and Firefox (one scenario,
+ * two drivers: test/support/engines.ts), for behaviour that lives in the browser: Global Privacy
+ * Control and Do Not Track honoured by default, a 500 from the server retried, and the first of two
+ * click ids in the landing URL remembered. Needs `npm run build`.
  */
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { describeWithChromium, launchChromium } from '../support/chromium.js';
+import { describeEachEngine, type EngineBrowser, type EngineContext } from '../support/engines.js';
 import { requireBuild } from '../support/build.js';
 import { startSink, type Sink } from '../support/sink.js';
 
@@ -17,14 +17,14 @@ const page = (attrs: string) => `<!doctype html>
 <script async src="/dist/opsmantik.min.js" data-site="test_site" ${attrs}></script>
 </head><body><p>Hello</p></body></html>`;
 
-describeWithChromium(describe)('script tag in Chromium: privacy signals, 500 and click ids', () => {
-  let browser: Browser;
+describeEachEngine(describe, 'script tag: privacy signals, 500 and click ids', (engine) => {
+  let browser: EngineBrowser;
   let sink: Sink;
-  let context: BrowserContext;
+  let context: EngineContext;
 
   beforeAll(async () => {
     requireBuild(['dist/opsmantik.min.js']);
-    browser = await launchChromium();
+    browser = await engine.launch();
     sink = await startSink(root);
     sink.pages.set('/granted.html', page('data-consent="granted"'));
     sink.pages.set('/granted-anyway.html', page('data-consent="granted" data-respect-signals="false"'));

@@ -1,15 +1,15 @@
 /**
- * The built script tag (dist/opsmantik.min.js) in real headless Chromium, against a local sink:
- * scroll, hover, click tel:, SPA navigation, offline and back, server errors, closing the page.
- * Every event must reach the sink exactly once, by (sid, i). Needs `npm run build` first.
+ * The built script tag (dist/opsmantik.min.js) in real headless browsers, Chromium and Firefox (one
+ * scenario, two drivers: test/support/engines.ts), against a local sink: scroll, hover, click tel:,
+ * SPA navigation, offline and back, server errors, closing the page, two tabs. Every event must
+ * reach the sink exactly once, by (sid, i). Needs `npm run build` first.
  */
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { describeWithChromium, launchChromium } from '../support/chromium.js';
+import { describeEachEngine, type EngineBrowser, type EngineContext, type EnginePage } from '../support/engines.js';
 import { requireBuild } from '../support/build.js';
 import { startSink, type Sink } from '../support/sink.js';
-import { fingerprintReady } from '../support/ways.js';
+import { fingerprintKnown } from '../support/ways.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -45,16 +45,16 @@ function expectExactlyOnce(sink: Sink) {
   expect(dupes).toEqual([]);
 }
 
-const nextFrame = (page: Page) => page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+const nextFrame = (page: EnginePage) => page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
 
-describeWithChromium(describe)('script tag in Chromium', () => {
-  let browser: Browser;
+describeEachEngine(describe, 'script tag', (engine) => {
+  let browser: EngineBrowser;
   let sink: Sink;
-  let context: BrowserContext;
+  let context: EngineContext;
 
   beforeAll(async () => {
     requireBuild(['dist/opsmantik.min.js']);
-    browser = await launchChromium();
+    browser = await engine.launch();
     sink = await startSink(root);
     sink.pages.set('/page.html', PAGE);
   });
@@ -85,7 +85,7 @@ describeWithChromium(describe)('script tag in Chromium', () => {
 
     // Scroll to the bottom in steps, one frame each.
     for (let y = 0; y <= 4500; y += 300) {
-      await page.mouse.wheel(0, 300);
+      await page.wheel(300);
       await nextFrame(page);
     }
     await sink.until(() => [25, 50, 75, 90].every((m) => has('scroll', 'depth', (e) => e.ev === m)()), 30_000, 'four scroll milestones');
@@ -95,7 +95,7 @@ describeWithChromium(describe)('script tag in Chromium', () => {
     await sink.until(has('hover_intent', 'hover', (e) => e.el === 'Get a quote'), 30_000, 'the hover intent');
 
     // The page learned the fingerprint (cached for a day in localStorage).
-    await fingerprintReady(page);
+    await page.waitForFunction(fingerprintKnown);
 
     await page.click('#call');
     await sink.until(() => sink.calls().length === 1, 30_000, 'the call-event');
@@ -169,7 +169,7 @@ describeWithChromium(describe)('script tag in Chromium', () => {
     await page.goto(`${sink.url}/page.html`);
     await sink.until(has('pageview', 'view'), 30_000, 'the pageview');
     await page.evaluate(() => (window as any).opsmantik('consent', 'granted'));
-    await fingerprintReady(page);
+    await page.waitForFunction(fingerprintKnown);
     await page.click('#call');
     await sink.until(() => sink.calls().length === 1, 30_000, 'the call after a 503');
     const attempts = sink.received.filter((r) => r.path === '/api/call-event');

@@ -31,17 +31,23 @@ export async function checkPages(baseUrl: string): Promise<void> {
   if (problems.length) throw new Error(`The demo pages are not what the e2e tests drive: ${problems.join('; ')}`);
 }
 
-/** Waits until the tracker has replaced the stub (so queued calls have run). */
+/** Run in the page: whether the tracker has replaced the stub (so queued calls have run). */
+export const trackerLoaded = (): boolean => {
+  const api = (window as unknown as { opsmantik?: ((...args: unknown[]) => void) & { q?: unknown } }).opsmantik;
+  return typeof api === 'function' && !api.q;
+};
+
+/** Waits until the tracker has replaced the stub. */
 export async function trackerReady(page: Page): Promise<void> {
-  await page.waitForFunction(() => {
-    const api = (window as unknown as { opsmantik?: ((...args: unknown[]) => void) & { q?: unknown } }).opsmantik;
-    return typeof api === 'function' && !api.q;
-  });
+  await page.waitForFunction(trackerLoaded);
 }
 
-/** Waits until the page has learned the visitor's fingerprint (cached for a day in localStorage). */
+/** Run in the page: the visitor's fingerprint once the page has learned it (cached for a day in localStorage). */
+export const fingerprintKnown = (): unknown => JSON.parse(localStorage.getItem('om_f') || 'null')?.[0];
+
+/** Waits until the page has learned the visitor's fingerprint. */
 export async function fingerprintReady(page: Page): Promise<void> {
-  await page.waitForFunction(() => JSON.parse(localStorage.getItem('om_f') || 'null')?.[0], undefined, { timeout: 30_000 });
+  await page.waitForFunction(fingerprintKnown, undefined, { timeout: 30_000 });
 }
 
 export async function grantConsent(page: Page): Promise<void> {
@@ -66,13 +72,15 @@ export async function restOnPhone(page: Page): Promise<void> {
  * action is prevented (in a listener that runs after the tracker's), as a dialer app taking over would.
  */
 export async function callPhone(page: Page): Promise<void> {
-  await page.evaluate(() =>
-    document.addEventListener('click', (e) => {
-      if ((e.target as Element).closest?.('a[href^="tel:"]')) e.preventDefault();
-    }),
-  );
+  await page.evaluate(preventDialer);
   await page.click('#call-link');
 }
+
+/** Run in the page: `tel:` links keep their default action from now on (see callPhone). */
+export const preventDialer = (): void =>
+  document.addEventListener('click', (e) => {
+    if ((e.target as Element).closest?.('a[href^="tel:"]')) e.preventDefault();
+  });
 
 export async function secondRoute(page: Page): Promise<void> {
   await page.click('#route-second');
