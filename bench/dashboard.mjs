@@ -128,8 +128,9 @@ try {
     const res = await fetch(`${server}${path}`, { headers: auth });
     const head = performance.now() - started;
     const body = await res.text();
-    if (res.status !== 200) throw new Error(`${path}: ${res.status} ${body.slice(0, 200)}`);
-    return { ms: performance.now() - started, head, body };
+    // A 5xx (the server's statement timeout, say) is a result to report; anything else is a bug here.
+    if (res.status !== 200 && res.status < 500) throw new Error(`${path}: ${res.status} ${body.slice(0, 200)}`);
+    return { ms: performance.now() - started, head, body, failed: res.status !== 200 };
   };
   const stats = (ms) => {
     ms.sort((a, b) => a - b);
@@ -137,29 +138,38 @@ try {
   };
   const results = [];
   const time = async (name, period, filter, path) => {
-    await get(path); // warm: plan cache, buffers
+    await get(path); // warm: plan cache, buffers (and a first failure does not count)
     if (baseline) await get(path, baseline.url);
     const ms = [];
     const heads = [];
     const before = [];
+    let failed = 0;
+    let baselineFailed = 0;
+    const other = async () => {
+      const r = await get(path, baseline.url);
+      before.push(r.ms);
+      baselineFailed += r.failed;
+    };
     for (let i = 0; i < REPEAT; i++) {
       // Alternately first, so that neither server always runs just after the other.
-      if (baseline && i % 2) before.push((await get(path, baseline.url)).ms);
+      if (baseline && i % 2) await other();
       const r = await get(path);
       ms.push(r.ms);
       heads.push(r.head);
-      if (baseline && !(i % 2)) before.push((await get(path, baseline.url)).ms);
+      failed += r.failed;
+      if (baseline && !(i % 2)) await other();
     }
     const a = stats(ms);
     const h = stats(heads);
-    const row = { request: name, period, filter, median_ms: a.median, p95_ms: a.p95, max_ms: a.max, first_byte_median_ms: h.median, first_byte_p95_ms: h.p95 };
+    const row = { request: name, period, filter, median_ms: a.median, p95_ms: a.p95, max_ms: a.max, first_byte_median_ms: h.median, first_byte_p95_ms: h.p95, failed };
     if (baseline) {
       const b = stats(before);
-      Object.assign(row, { baseline_median_ms: b.median, baseline_p95_ms: b.p95 });
+      Object.assign(row, { baseline_median_ms: b.median, baseline_p95_ms: b.p95, baseline_failed: baselineFailed });
     }
     results.push(row);
-    const was = baseline ? `   (before: ${row.baseline_median_ms} / ${row.baseline_p95_ms})` : '';
-    console.log(`${name.padEnd(22)} ${period.padEnd(15)} ${filter.padEnd(30)} median ${String(row.median_ms).padStart(6)} ms  p95 ${String(row.p95_ms).padStart(6)} ms  max ${String(row.max_ms).padStart(6)} ms${was}`);
+    const was = baseline ? `   (before: ${row.baseline_median_ms} / ${row.baseline_p95_ms}${baselineFailed ? `, ${baselineFailed} failed` : ''})` : '';
+    const fails = failed ? `  ${failed} failed` : '';
+    console.log(`${name.padEnd(22)} ${period.padEnd(15)} ${filter.padEnd(30)} median ${String(row.median_ms).padStart(6)} ms  p95 ${String(row.p95_ms).padStart(6)} ms  max ${String(row.max_ms).padStart(6)} ms${fails}${was}`);
   };
   for (const [pname, pq] of Object.entries(periods)) {
     for (const [fname, fq] of Object.entries(filters)) {

@@ -42,10 +42,10 @@ CREATE TABLE IF NOT EXISTS public.dashboard_visitor_days (
   visitor text NOT NULL,
   day date NOT NULL,
   prev_day date NOT NULL,
-  PRIMARY KEY (site_id, dim, value, visitor, day)
+  /* Visitor first: the one index serves a visitor's rows (redone after a late change) and a
+   * visitor's days with one value (the previous day; today's visitors seen earlier in a period). */
+  PRIMARY KEY (site_id, visitor, dim, value, day)
 );
-/* A visitor's rows (recomputed when the visitor's sessions change). */
-CREATE INDEX IF NOT EXISTS dashboard_visitor_days_visitor_idx ON public.dashboard_visitor_days (site_id, visitor);
 
 CREATE TABLE IF NOT EXISTS public.dashboard_firsts (
   site_id uuid NOT NULL,
@@ -347,6 +347,7 @@ DECLARE
   days date[];
   visitors text[];
   upto date;
+  oldest date;
 BEGIN
   SELECT r.built_through INTO built FROM public.dashboard_rollup_state r WHERE r.site_id = p_site;
   IF (built IS NOT NULL AND built >= target)
@@ -378,6 +379,14 @@ BEGIN
       ON CONFLICT (site_id) DO UPDATE SET built_through = excluded.built_through;
   END IF;
   IF built < target THEN
+    -- Once a day (when a day is added): forget the days of months retention dropped (007).
+    oldest := (SELECT min(to_date(right(c.relname, 7), 'YYYY_MM')) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                WHERE i.inhparent = 'public.sessions'::regclass AND c.relname ~ '_\d{4}_\d{2}$');
+    IF oldest IS NOT NULL THEN
+      DELETE FROM public.dashboard_days WHERE site_id = p_site AND day < oldest;
+      DELETE FROM public.dashboard_visitor_days WHERE site_id = p_site AND day < oldest;
+      DELETE FROM public.dashboard_firsts WHERE site_id = p_site AND day < oldest;
+    END IF;
     upto := least(target, built + p_max_days);
     PERFORM public.opsmantik_dashboard_count_days(p_site, ARRAY(SELECT generate_series(built + 1, upto, interval '1 day')::date));
     PERFORM public.opsmantik_dashboard_append_visitors(p_site, built + 1, upto);
@@ -392,3 +401,32 @@ COMMENT ON FUNCTION public.opsmantik_dashboard_refresh(uuid, date, integer)
 REVOKE ALL ON FUNCTION public.opsmantik_dashboard_refresh(uuid, date, integer),
   public.opsmantik_dashboard_count_days(uuid, date[]), public.opsmantik_dashboard_append_visitors(uuid, date, date),
   public.opsmantik_dashboard_redo_visitors(uuid, text[], date) FROM PUBLIC, anon, authenticated;
+
+COMMENT ON TABLE public.dashboard_days
+  IS 'Dashboard rollup: per site, dimension value (dim all: the whole site) and closed UTC day, sessions, leads (score >= 50), conversions, matched calls.';
+COMMENT ON TABLE public.dashboard_visitor_days
+  IS 'Dashboard rollup: one row per visitor, dimension value and closed day with a session, with the visitor''s previous such day (-infinity: none).';
+COMMENT ON TABLE public.dashboard_firsts
+  IS 'Dashboard rollup: dashboard_visitor_days counted per day and previous day; visitors of days [a, b] = sum of n over days in [a, b] with prev_day < a.';
+COMMENT ON TABLE public.dashboard_rollup_state
+  IS 'The last day each site''s dashboard rollups hold.';
+COMMENT ON TABLE public.dashboard_stale
+  IS 'Rolled-up days (and visitors) changed since they were rolled up, append-only; the next refresh redoes them and deletes the rows it read.';
+COMMENT ON FUNCTION public.opsmantik_dashboard_cells(text, text, text, text, text, text)
+  IS 'The rollup cells of a session: (all, '''') and (dimension, value) for each breakdown.';
+COMMENT ON FUNCTION public.opsmantik_utc_day(timestamptz) IS 'The UTC day of a time.';
+COMMENT ON FUNCTION public.opsmantik_dashboard_today() IS 'Midnight UTC today by the database clock: changes to sessions before it are logged for the rollups.';
+COMMENT ON FUNCTION public.opsmantik_dashboard_sessions_changed()
+  IS 'Trigger (per statement): logs rolled-up days and visitors that session inserts, updates and deletes change.';
+COMMENT ON FUNCTION public.opsmantik_dashboard_sessions_stale(uuid[], date[])
+  IS 'Logs the days of these sessions (ids and months) that began before today as stale.';
+COMMENT ON FUNCTION public.opsmantik_dashboard_events_changed()
+  IS 'Trigger (per statement): logs the days of sessions that got a conversion event.';
+COMMENT ON FUNCTION public.opsmantik_dashboard_calls_changed()
+  IS 'Trigger (per statement): logs the days of sessions whose matched calls changed.';
+COMMENT ON FUNCTION public.opsmantik_dashboard_count_days(uuid, date[])
+  IS 'Recomputes a site''s dashboard_days rows of these days.';
+COMMENT ON FUNCTION public.opsmantik_dashboard_append_visitors(uuid, date, date)
+  IS 'Adds the visitor-days and firsts of days after the last rolled-up one.';
+COMMENT ON FUNCTION public.opsmantik_dashboard_redo_visitors(uuid, text[], date)
+  IS 'Recomputes every rolled-up visitor-day of these visitors and the firsts of the cells they touch.';
