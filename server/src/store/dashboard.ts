@@ -103,8 +103,10 @@ function callsScope(siteId: string, period: Period, q: DashboardQuery, p: Params
     // call whose session began more than a month before the period is not counted under a filter.
     const first = p.add(period.firstMonth);
     const last = p.add(period.lastMonth);
+    // A subquery per call (one primary-key probe in the call's session month) rather than a semi
+    // join, which reads every session of the months to find the few that pass the filter.
     sql += ` and c.status = 'matched' and c.matched_session_month between ${first}::date and ${last}::date
-             and exists (select 1 from public.sessions s
+             and (select true from public.sessions s
                where s.id = c.matched_session_id and s.created_month = c.matched_session_month
                  and s.created_month between ${first}::date and ${last}::date
                  and s.site_id = ${site}::uuid${filterSql(q, p)})`;
