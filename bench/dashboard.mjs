@@ -48,6 +48,11 @@ if (reuse !== undefined && !/^opsmantik_bench_[0-9a-f]{10}$/.test(reuse)) throw 
 const dbName = reuse ?? `opsmantik_bench_${randomBytes(5).toString('hex')}`;
 const benchUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
 
+/** This run's command for the report: the note is reported apart, and the paths are the reader's own. */
+const commandLine = () =>
+  ['node bench/dashboard.mjs', values.sessions !== '100000' && `--sessions ${values.sessions}`, values['events-per-session'] !== '10' && `--events-per-session ${values['events-per-session']}`,
+    `--repeat ${REPEAT}`, values.keep && '--keep', reuse && '--reuse <database>', values.baseline && '--baseline <checkout>'].filter(Boolean).join(' ');
+
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const round = (x) => Math.round(x * 10) / 10;
 
@@ -191,7 +196,7 @@ try {
   console.log(`slowest dashboard view request (p95): ${worst.request} ${worst.period} ${worst.filter}: ${worst.p95_ms} ms`);
   const out = fileURLToPath(new URL('./results/dashboard.json', import.meta.url));
   await mkdir(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
-  await writeFile(out, `${JSON.stringify({ when: new Date().toISOString(), command: `node bench/dashboard.mjs ${process.argv.slice(2).join(' ')}`.trim(), counts, seedSeconds, rollupSeconds, repeat: REPEAT, loadStart, load, cores: os.cpus().length, note: values.note, baseline: values.baseline ? 'the same requests to the server before the change, alternately' : undefined, results }, null, 2)}\n`);
+  await writeFile(out, `${JSON.stringify({ when: new Date().toISOString(), command: commandLine(), counts, seedSeconds, rollupSeconds, repeat: REPEAT, loadStart, load, cores: os.cpus().length, note: values.note, baseline: values.baseline ? 'the same requests to the server before the change, alternately' : undefined, results }, null, 2)}\n`);
   console.log(`wrote ${out}`);
 } finally {
   await running?.close();
