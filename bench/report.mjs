@@ -361,6 +361,7 @@ export function render() {
   const wire = read('wire.json');
   const ingest = read('ingest.json');
   const dashboard = read('dashboard.json');
+  const dashboardTriggers = read('dashboard-triggers.json');
   const meta = read('meta.json') ?? {};
   const m = meta.machine ?? {};
   const busy = Object.entries(meta.parts ?? {}).filter(([, p]) => p.loadAverage?.mean > 1.5);
@@ -394,7 +395,7 @@ export function render() {
     );
   }
   lines.push('', '![Size and main-thread cost per tracker](benchmarks-chart.svg)', '', ...summary(size, cpu, wire), '');
-  lines.push(...sizeSection(size), ...cpuSection(cpu, meta), ...firefoxSection(read('firefox.json'), meta, nameOf), ...wireSection(wire), ...ingestSection(ingest), ...dashboardSection(dashboard));
+  lines.push(...sizeSection(size), ...cpuSection(cpu, meta), ...firefoxSection(read('firefox.json'), meta, nameOf), ...wireSection(wire), ...ingestSection(ingest), ...dashboardSection(dashboard, dashboardTriggers));
   lines.push(
     '## Method, and what it does not show',
     '',

@@ -8,5 +8,5 @@ import { ownerQuery, valid } from './owner-query.js';
 export const breakdown: RouteHandler = async (ctx, req) => {
   const { site, q } = await ownerQuery(ctx, req);
   const dim = valid(parseDimension(req.url.searchParams.get('dim')));
-  return json({ dim, rows: await breakdownRows(ctx.db, site.id, q, dim) });
+  return json({ dim, rows: await breakdownRows(ctx.db, site.id, q, dim, 100, ctx.now()) });
 };

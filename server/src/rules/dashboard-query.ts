@@ -149,8 +149,8 @@ export function parseCursor(value: string | null): Parsed<{ at: string; id: stri
   return { ok: true, value: { at: m[1]!, id: m[2]!.toLowerCase() } };
 }
 
-/** A CSV file from a header and rows: fields quoted when they need it, formula-like text defused. */
-export function toCsv(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
+/** CSV lines (each ending in CRLF): fields quoted when they need it, formula-like text defused. */
+export function csvLines(rows: readonly (readonly unknown[])[]): string {
   const cell = (v: unknown): string => {
     if (v == null) return '';
     let s = v instanceof Date ? v.toISOString() : String(v);
@@ -158,5 +158,10 @@ export function toCsv(header: readonly string[], rows: readonly (readonly unknow
     if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  return [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+  return rows.map((r) => r.map(cell).join(',') + '\r\n').join('');
+}
+
+/** A CSV file from a header and rows. */
+export function toCsv(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
+  return csvLines([header, ...rows]);
 }

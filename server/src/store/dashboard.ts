@@ -11,6 +11,17 @@
  */
 import type { Queryable } from './db/types.js';
 import { bucketStarts, type DashboardQuery, type Dimension, type Period } from '../rules/dashboard-query.js';
+import {
+  refreshRollups,
+  rollupCell,
+  rolledBreakdown,
+  rolledCounts,
+  rolledDays,
+  splitPeriod,
+  yesterday,
+  type Cell,
+  type Split,
+} from './dashboard-rollup.js';
 
 /**
  * The value each session has in each breakdown: stored generated columns (sql/014_dashboard.sql
@@ -92,8 +103,10 @@ function callsScope(siteId: string, period: Period, q: DashboardQuery, p: Params
     // call whose session began more than a month before the period is not counted under a filter.
     const first = p.add(period.firstMonth);
     const last = p.add(period.lastMonth);
+    // A subquery per call (one primary-key probe in the call's session month) rather than a semi
+    // join, which reads every session of the months to find the few that pass the filter.
     sql += ` and c.status = 'matched' and c.matched_session_month between ${first}::date and ${last}::date
-             and exists (select 1 from public.sessions s
+             and (select true from public.sessions s
                where s.id = c.matched_session_id and s.created_month = c.matched_session_month
                  and s.created_month between ${first}::date and ${last}::date
                  and s.site_id = ${site}::uuid${filterSql(q, p)})`;
@@ -101,33 +114,95 @@ function callsScope(siteId: string, period: Period, q: DashboardQuery, p: Params
   return sql;
 }
 
-async function tiles(db: Queryable, siteId: string, period: Period, q: DashboardQuery): Promise<Tiles> {
+/**
+ * Visitors already counted in the rolled-up days of the period (from `from` to `through`): the
+ * raw part of a split period leaves them out, so each visitor counts once.
+ */
+interface Seen {
+  from: string;
+  through: string;
+}
+
+/** `not exists` a rolled-up day of the period for this visitor (`per.v`) in this cell. */
+function unseenSql(siteId: string, dim: string, value: string, seen: Seen, p: Params): string {
+  return `not exists (select 1 from public.dashboard_visitor_days x
+             where x.site_id = ${p.add(siteId)}::uuid and x.dim = ${dim} and x.value = ${value} and x.visitor = per.v
+               and x.day between ${p.add(seen.from)}::date and ${p.add(seen.through)}::date)`;
+}
+
+type Counts = Omit<Tiles, 'calls_matched' | 'calls_unmatched' | 'conversion_rate'>;
+
+/** Visitors, sessions, leads and conversions of the period's sessions, read from the sessions themselves. */
+async function rawCounts(db: Queryable, siteId: string, period: Period, q: DashboardQuery, seen?: { cell: Cell } & Seen): Promise<Counts> {
   const p = new Params();
   // Per visitor first, then over visitors: two hash aggregates instead of a sort for count(distinct).
-  const [row] = await db.query<Omit<Tiles, 'calls_matched' | 'calls_unmatched' | 'conversion_rate'>>(
-    `with conv as (${conversionsCte(siteId, period, p)}),
-          per as (select ${VISITOR} as v, count(*) as n, count(*) filter (where s.lead_score >= ${p.add(q.threshold)}) as l,
+  const scope = sessionScope(siteId, period, q, p);
+  const threshold = p.add(q.threshold);
+  const visitors = seen ? `count(*) filter (where ${unseenSql(siteId, p.add(seen.cell.dim), p.add(seen.cell.value), seen, p)})` : 'count(*)';
+  const conv = conversionsCte(siteId, period, p);
+  const [row] = await db.query<Counts>(
+    `with conv as (${conv}),
+          per as (select ${VISITOR} as v, count(*) as n, count(*) filter (where s.lead_score >= ${threshold}) as l,
                          count(conv.session_id) as c
                     from public.sessions s left join conv on conv.session_id = s.id
-                   where ${sessionScope(siteId, period, q, p)} group by 1)
-     select count(*)::int as visitors, coalesce(sum(n), 0)::int as sessions, coalesce(sum(l), 0)::int as leads,
+                   where ${scope} group by 1)
+     select ${visitors}::int as visitors, coalesce(sum(n), 0)::int as sessions, coalesce(sum(l), 0)::int as leads,
             coalesce(sum(c), 0)::int as conversions from per`,
     p.values,
   );
+  return row!;
+}
+
+/** The period's counts: from the rollups up to `split`'s last rolled-up day, raw after it. */
+async function counts(db: Queryable, siteId: string, period: Period, q: DashboardQuery, split: Split | undefined): Promise<Counts> {
+  const cell = rollupCell(q);
+  if (!split || !cell || !split.rolled) return rawCounts(db, siteId, period, q);
+  const rolled = split.rolled;
+  const [a, b] = await Promise.all([
+    rolledCounts(db, siteId, cell, rolled),
+    split.raw ? rawCounts(db, siteId, split.raw, q, { cell, from: rolled.from, through: rolled.to }) : undefined,
+  ]);
+  if (!b) return a;
+  return { visitors: a.visitors + b.visitors, sessions: a.sessions + b.sessions, leads: a.leads + b.leads, conversions: a.conversions + b.conversions };
+}
+
+async function tiles(db: Queryable, siteId: string, period: Period, q: DashboardQuery, split?: Split): Promise<Tiles> {
   const c = new Params();
-  const [calls] = await db.query<{ matched: number; unmatched: number }>(
-    `select count(*) filter (where c.status = 'matched')::int as matched, count(*) filter (where c.status = 'unmatched')::int as unmatched
-       from public.calls c where ${callsScope(siteId, period, q, c)}`,
-    c.values,
-  );
-  const t = row!;
+  const [t, calls] = await Promise.all([
+    counts(db, siteId, period, q, split),
+    db
+      .query<{ matched: number; unmatched: number }>(
+        `select count(*) filter (where c.status = 'matched')::int as matched, count(*) filter (where c.status = 'unmatched')::int as unmatched
+           from public.calls c where ${callsScope(siteId, period, q, c)}`,
+        c.values,
+      )
+      .then((r) => r[0]!),
+  ]);
   return {
     ...t,
-    calls_matched: calls!.matched,
-    calls_unmatched: calls!.unmatched,
+    calls_matched: calls.matched,
+    calls_unmatched: calls.unmatched,
     conversion_rate: t.sessions ? Math.round((t.conversions / t.sessions) * 10_000) / 10_000 : 0,
   };
 }
+
+/**
+ * Rolls up what the request can use (closed days up to the period's end) and returns the last day
+ * rolled up; undefined when the rollups cannot answer it or hold nothing yet.
+ */
+async function rolledUpTo(db: Queryable, siteId: string, q: DashboardQuery, now: number, o: ReadOptions): Promise<string | undefined> {
+  if (o.rollups === false || !rollupCell(q)) return undefined;
+  const through = yesterday(now) < q.period.to ? yesterday(now) : q.period.to;
+  if (through < q.previous.from) return undefined;
+  return refreshRollups(db, siteId, through);
+}
+
+export interface ReadOptions {
+  /** false: read every period from the sessions themselves (the tests compare both ways). */
+  rollups?: boolean;
+}
+
+const splitAt = (period: Period, built: string | undefined): Split | undefined => (built === undefined ? undefined : splitPeriod(period, built));
 
 /**
  * Distinct visitors with an event in the last five minutes: the site's latest events (by the index
@@ -158,15 +233,30 @@ export interface SeriesPoint {
   calls: number;
 }
 
-async function series(db: Queryable, siteId: string, q: DashboardQuery): Promise<SeriesPoint[]> {
+/** Sessions and leads per bucket of `period`, from the sessions themselves. */
+function rawSeries(db: Queryable, siteId: string, q: DashboardQuery, period: Period): Promise<{ t: string; sessions: number; leads: number }[]> {
   const p = new Params();
   const unit = p.add(q.bucket);
-  const sessions = await db.query<{ t: string; sessions: number; leads: number }>(
+  return db.query<{ t: string; sessions: number; leads: number }>(
     `select ${ISO(`date_trunc(${unit}::text, s.created_at at time zone 'UTC') at time zone 'UTC'`)} as t,
             count(*)::int as sessions, count(*) filter (where s.lead_score >= ${p.add(q.threshold)})::int as leads
-       from public.sessions s where ${sessionScope(siteId, q.period, q, p)} group by 1`,
+       from public.sessions s where ${sessionScope(siteId, period, q, p)} group by 1`,
     p.values,
   );
+}
+
+async function series(db: Queryable, siteId: string, q: DashboardQuery, split?: Split): Promise<SeriesPoint[]> {
+  const cell = rollupCell(q);
+  let sessions: { t: string; sessions: number; leads: number }[];
+  if (cell && split?.rolled && q.bucket === 'day') {
+    const [rolled, raw] = await Promise.all([
+      rolledDays(db, siteId, cell, split.rolled),
+      split.raw ? rawSeries(db, siteId, q, split.raw) : [],
+    ]);
+    sessions = [...rolled.map((r) => ({ t: `${r.day}T00:00:00.000Z`, sessions: r.sessions, leads: r.leads })), ...raw];
+  } else {
+    sessions = await rawSeries(db, siteId, q, q.period);
+  }
   const c = new Params();
   const cUnit = c.add(q.bucket);
   const calls = await db.query<{ t: string; calls: number }>(
@@ -186,11 +276,13 @@ export interface Stats {
   series: SeriesPoint[];
 }
 
-export async function dashboardStats(db: Queryable, siteId: string, q: DashboardQuery, now: number): Promise<Stats> {
+export async function dashboardStats(db: Queryable, siteId: string, q: DashboardQuery, now: number, o: ReadOptions = {}): Promise<Stats> {
+  const built = await rolledUpTo(db, siteId, q, now, o);
+  const split = splitAt(q.period, built);
   const [current, previous, points, live] = await Promise.all([
-    tiles(db, siteId, q.period, q),
-    tiles(db, siteId, q.previous, q),
-    series(db, siteId, q),
+    tiles(db, siteId, q.period, q, split),
+    tiles(db, siteId, q.previous, q, splitAt(q.previous, built)),
+    series(db, siteId, q, split),
     visitorsNow(db, siteId, q, now),
   ]);
   return { tiles: { ...current, visitors_now: live }, previous, series: points };
@@ -206,25 +298,71 @@ export interface BreakdownRow {
   calls: number;
 }
 
-/** The most common values of one dimension in the period (by sessions), at most `limit`. */
-export async function breakdown(db: Queryable, siteId: string, q: DashboardQuery, dim: Dimension, limit = 100): Promise<BreakdownRow[]> {
+/** Every value of one dimension in `period`, from the sessions themselves. */
+async function rawBreakdown(db: Queryable, siteId: string, q: DashboardQuery, dim: Dimension, period: Period, seen?: Seen): Promise<BreakdownRow[]> {
   const p = new Params();
+  const conv = conversionsCte(siteId, period, p);
+  const calls = callsPerSessionCte(siteId, period, p);
+  const threshold = p.add(q.threshold);
+  const scope = sessionScope(siteId, period, q, p);
+  const visitors = seen ? `count(*) filter (where ${unseenSql(siteId, p.add(dim), 'per.value', seen, p)})` : 'count(*)';
   return db.query<BreakdownRow>(
-    `with conv as (${conversionsCte(siteId, q.period, p)}),
-          k as (${callsPerSessionCte(siteId, q.period, p)}),
+    `with conv as (${conv}),
+          k as (${calls}),
           per as (select ${DIM_SQL[dim]} as value, ${VISITOR} as v, count(*) as n,
-                         count(*) filter (where s.lead_score >= ${p.add(q.threshold)}) as l,
+                         count(*) filter (where s.lead_score >= ${threshold}) as l,
                          count(conv.session_id) as c, coalesce(sum(k.n), 0) as k
                     from public.sessions s
                     left join conv on conv.session_id = s.id
                     left join k on k.id = s.id
-                   where ${sessionScope(siteId, q.period, q, p)}
+                   where ${scope}
                    group by 1, 2)
-     select value, count(*)::int as visitors, sum(n)::int as sessions, sum(l)::int as leads,
+     select value, ${visitors}::int as visitors, sum(n)::int as sessions, sum(l)::int as leads,
             sum(c)::int as conversions, sum(k)::int as calls
-       from per group by 1 order by sessions desc, value limit ${p.add(limit)}`,
+       from per group by 1`,
     p.values,
   );
+}
+
+/** Sum of two breakdowns of adjacent days, value by value. */
+function addRows(a: BreakdownRow[], b: BreakdownRow[]): BreakdownRow[] {
+  const out = new Map(a.map((r) => [r.value, { ...r }]));
+  for (const r of b) {
+    const o = out.get(r.value);
+    if (!o) out.set(r.value, { ...r });
+    else for (const k of ['visitors', 'sessions', 'leads', 'conversions', 'calls'] as const) o[k] += r[k];
+  }
+  return [...out.values()];
+}
+
+/**
+ * The most common values of one dimension in the period (by sessions, then value), at most
+ * `limit`: from the rollups when there is no filter, raw otherwise.
+ */
+export async function breakdown(
+  db: Queryable,
+  siteId: string,
+  q: DashboardQuery,
+  dim: Dimension,
+  limit = 100,
+  now = Date.now(),
+  o: ReadOptions = {},
+): Promise<BreakdownRow[]> {
+  const built = Object.keys(q.filters).length ? undefined : await rolledUpTo(db, siteId, q, now, o);
+  const split = splitAt(q.period, built);
+  let rows: BreakdownRow[];
+  if (!split?.rolled) {
+    rows = await rawBreakdown(db, siteId, q, dim, q.period);
+  } else {
+    const rolled = split.rolled;
+    const [a, b] = await Promise.all([
+      rolledBreakdown(db, siteId, dim, rolled),
+      split.raw ? rawBreakdown(db, siteId, q, dim, split.raw, { from: rolled.from, through: rolled.to }) : [],
+    ]);
+    rows = addRows(a, b);
+  }
+  // Code-point order for ties, as PostgreSQL's "C" collation; the raw query used to sort in SQL.
+  return rows.sort((x, y) => y.sessions - x.sessions || (x.value < y.value ? -1 : x.value > y.value ? 1 : 0)).slice(0, limit);
 }
 
 export interface LeadRow {

@@ -9,6 +9,7 @@ import { seedDashboard } from '../support/dashboard-seed.js';
 import { partitionMonths, planOf, recording } from '../support/plans.js';
 import { breakdown, dashboardStats, leadDetail, leads } from '../../src/store/dashboard.js';
 import { DIMENSIONS, parseDashboardQuery } from '../../src/rules/dashboard-query.js';
+import { leadsCsv } from '../../src/routes/export.js';
 
 const DAY = 86_400_000;
 const monthKey = (t: number, shift = 0) => {
@@ -95,6 +96,23 @@ describe.each(backends)('dashboard API on %s', (kind) => {
     expect(res.headers.get('content-disposition')).toMatch(/attachment; filename="[\w-]+-campaign-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv"/);
     expect(await res.text()).toContain(`"'=HYPERLINK(""x""), ""quoted""",1,1,1,0,0`);
     await h.db.query('delete from public.sessions where id = $1::uuid', [sid]);
+  });
+
+  it('streams a leads export page by page, each lead once, in the order of the leads list', async () => {
+    const empty = parseDashboardQuery(new URLSearchParams('period=custom&from=2020-01-01&to=2020-01-01'), now);
+    const q = parseDashboardQuery(new URLSearchParams(`period=custom&from=${new Date(now - 89 * DAY).toISOString().slice(0, 10)}&to=${new Date(now).toISOString().slice(0, 10)}`), now);
+    if (!q.ok || !empty.ok) throw new Error('bad query');
+    const whole = await new Response(await leadsCsv(h.db, h.site.id, q.value, 100_000)).text();
+    const paged = await new Response(await leadsCsv(h.db, h.site.id, q.value, 7)).text();
+    const lines = whole.trimEnd().split('\r\n');
+    expect(lines.length).toBeGreaterThan(100);
+    expect(new Set(lines.slice(1).map((l) => l.split(',')[0])).size).toBe(lines.length - 1);
+    expect(paged).toBe(whole);
+    // And the same rows as the leads list.
+    const list = await leads(h.db, h.site.id, q.value, { limit: 100_000 });
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(list.leads.map((l) => l.id));
+    // An empty period: the header alone.
+    expect(await new Response(await leadsCsv(h.db, h.site.id, empty.value, 7)).text()).toBe(`${lines[0]}\r\n`);
   });
 
   it('reads only the partitions of the period (and a month either side), for every query', async () => {

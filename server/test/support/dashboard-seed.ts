@@ -32,6 +32,38 @@ export async function seedDashboard(db: Db, siteId: string, o: SeedOptions): Pro
     await db.query('select public.ensure_month_partitions($1::date)', [new Date(t).toISOString().slice(0, 10)]);
   }
   const step = (days * 86_400_000) / o.sessions;
+  // In slices: 011's trigger holds an advisory lock per new session until the statement's
+  // transaction ends, and the server's lock table has room for a few thousand.
+  for (let lo = 0; lo < o.sessions; lo += SLICE) {
+    await seedSlice(db, siteId, o, { tag, perSession, now, step, lo, hi: Math.min(o.sessions, lo + SLICE) });
+  }
+  // Every ninth session called a minute after it started; and one unmatched call every ten days.
+  await db.query(
+    `insert into public.calls (site_id, phone_number, matched_session_id, matched_session_month, matched_fingerprint,
+                               lead_score, status, source, call_time)
+     select s.site_id, '+1555010' || lpad((i % 1000)::text, 4, '0'), s.id, s.created_month, s.fingerprint, s.lead_score,
+            'matched', 'server', s.created_at + interval '1 minute'
+       from generate_series(0, $3::int - 1, 9) i join public.sessions s on s.id = md5($2 || i)::uuid and s.site_id = $1::uuid`,
+    [siteId, tag, o.sessions],
+  );
+  await db.query(
+    `insert into public.calls (site_id, phone_number, status, source, call_time)
+     select $1::uuid, '+15550199' || lpad(d::text, 3, '0'), 'unmatched', 'server', $2::timestamptz - d * interval '1 day' - interval '2 hours'
+       from generate_series(0, $3::int, 10) d`,
+    [siteId, now.toISOString(), days],
+  );
+}
+
+const SLICE = 2000;
+
+/** Sessions [lo, hi) of the seed and their events. */
+async function seedSlice(
+  db: Db,
+  siteId: string,
+  o: SeedOptions,
+  x: { tag: string; perSession: number; now: Date; step: number; lo: number; hi: number },
+): Promise<void> {
+  const { tag, perSession, now, step, lo, hi } = x;
   await db.query(
     `insert into public.sessions (id, created_month, site_id, fingerprint, gclid, attribution, lead_score, referrer,
                                   landing_url, utm, user_agent, event_count, first_event_at, last_event_at, created_at)
@@ -49,8 +81,8 @@ export async function seedDashboard(db: Db, siteId: string, o: SeedOptions): Pro
             (array[$4, $5, $6, null])[1 + i % 4],
             $7::int, t, t + ($7::int - 1) * interval '5 seconds', t
        from (select i, $8::timestamptz - i * ($9::double precision * interval '1 millisecond') as t
-               from generate_series(0, $3::int - 1) i) x`,
-    [tag, siteId, o.sessions, SEED_UAS.desktop, SEED_UAS.mobile, SEED_UAS.tablet, perSession, now.toISOString(), step],
+               from generate_series($10::int, $11::int - 1) i) x`,
+    [tag, siteId, o.sessions, SEED_UAS.desktop, SEED_UAS.mobile, SEED_UAS.tablet, perSession, now.toISOString(), step, lo, hi],
   );
   await db.query(
     `insert into public.events (session_id, session_month, site_id, client_event_id, event_category, event_action,
@@ -61,23 +93,8 @@ export async function seedDashboard(db: Db, siteId: string, o: SeedOptions): Pro
             case when e = 0 then null else least(100, e * 25) end,
             s.landing_url, s.created_at + e * interval '5 seconds', s.created_at + e * interval '5 seconds'
        from (select x.*, (x.lead_score % 6 = 0) as conv from public.sessions x
-              where x.site_id = $1::uuid and x.id = any (select md5($2 || i)::uuid from generate_series(0, $4::int - 1) i)) s,
+              where x.site_id = $1::uuid and x.id = any (select md5($2 || i)::uuid from generate_series($4::int, $5::int - 1) i)) s,
             generate_series(0, $3::int - 1) e`,
-    [siteId, tag, perSession, o.sessions],
-  );
-  // Every ninth session called a minute after it started; and one unmatched call every ten days.
-  await db.query(
-    `insert into public.calls (site_id, phone_number, matched_session_id, matched_session_month, matched_fingerprint,
-                               lead_score, status, source, call_time)
-     select s.site_id, '+1555010' || lpad((i % 1000)::text, 4, '0'), s.id, s.created_month, s.fingerprint, s.lead_score,
-            'matched', 'server', s.created_at + interval '1 minute'
-       from generate_series(0, $3::int - 1, 9) i join public.sessions s on s.id = md5($2 || i)::uuid and s.site_id = $1::uuid`,
-    [siteId, tag, o.sessions],
-  );
-  await db.query(
-    `insert into public.calls (site_id, phone_number, status, source, call_time)
-     select $1::uuid, '+15550199' || lpad(d::text, 3, '0'), 'unmatched', 'server', $2::timestamptz - d * interval '1 day' - interval '2 hours'
-       from generate_series(0, $3::int, 10) d`,
-    [siteId, now.toISOString(), days],
+    [siteId, tag, perSession, lo, hi],
   );
 }
