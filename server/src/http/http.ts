@@ -19,14 +19,26 @@ export class HttpError extends Error {
 
 const encoder = new TextEncoder();
 
-export function json(body: unknown, status = 200, headers: HeadersInit = {}): Response {
-  const h = new Headers(headers);
-  h.set('content-type', 'application/json; charset=utf-8');
-  h.set('cache-control', 'no-store');
+/** The bytes each json() response was made from: a server may send them without reading the body stream. */
+const bodies = new WeakMap<Response, Uint8Array>();
+
+/** The body json() gave this response, while its stream is unread (else undefined: read the stream). */
+export const knownBody = (response: Response): Uint8Array | undefined => (response.bodyUsed ? undefined : bodies.get(response));
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   const bytes = encoder.encode(JSON.stringify(body));
-  // A known length lets the Node binding send headers and body in one write, without chunking.
-  h.set('content-length', String(bytes.byteLength));
-  return new Response(bytes, { status, headers: h });
+  const response = new Response(bytes, {
+    status,
+    headers: {
+      ...headers,
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      // A known length lets the Node binding send headers and body in one write, without chunking.
+      'content-length': String(bytes.byteLength),
+    },
+  });
+  bodies.set(response, bytes);
+  return response;
 }
 
 export function errorResponse(err: HttpError): Response {

@@ -10,6 +10,8 @@ import { slowBodyGuard, type BodyRate } from './body-rate.js';
 import { isHandlerPath } from '../routes/table.js';
 import { findStatic, sendStatic, type StaticDir } from './static.js';
 import type { AssetServer } from './assets.js';
+import { NodeRequest } from './request.js';
+import { knownBody } from '../http/http.js';
 
 export type { StaticDir } from './static.js';
 
@@ -58,7 +60,7 @@ export function startDraining(server: Server): void {
  * handler stops early (a body over the cap), the rest is not read; the response then closes the
  * connection instead of resetting it, so the client still gets its 413.
  */
-function bodyStream(req: IncomingMessage, state: { abandoned: boolean }, abort: AbortController, rate: BodyRate): ReadableStream<Uint8Array> {
+function bodyStream(req: IncomingMessage, state: { abandoned: boolean }, request: NodeRequest, rate: BodyRate): ReadableStream<Uint8Array> {
   let finished = false;
   return new ReadableStream<Uint8Array>(
     {
@@ -89,7 +91,7 @@ function bodyStream(req: IncomingMessage, state: { abandoned: boolean }, abort: 
         // The client went away mid-body: its request is aborted first, so the handler logs it as the
         // client's doing (499 client_closed), not as a storage failure.
         const gone = (err: unknown) => {
-          if (!finished) abort.abort();
+          if (!finished) request.clientGone();
           fail(err);
         };
         req.on('error', gone);
@@ -111,30 +113,6 @@ function bodyStream(req: IncomingMessage, state: { abandoned: boolean }, abort: 
   );
 }
 
-function toRequest(req: IncomingMessage, abort: AbortController, state: { abandoned: boolean }, rate: BodyRate): Request {
-  let url: URL;
-  try {
-    url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
-  } catch {
-    // A Host header that is no host name: the request is still served, as if for localhost
-    // (the host only decides whether the first-party click-id cookie applies).
-    url = new URL(req.url ?? '/', 'http://localhost');
-  }
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    else headers.set(name, value);
-  }
-  const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-  return new Request(url, {
-    method: req.method,
-    headers,
-    signal: abort.signal,
-    ...(hasBody ? { body: bodyStream(req, state, abort, rate), duplex: 'half' } : {}),
-  } as RequestInit);
-}
-
 async function writeResponse(res: ServerResponse, response: Response, head: boolean, closeAfter: boolean): Promise<void> {
   const headers: Record<string, string | string[]> = {};
   if (closeAfter) headers.connection = 'close';
@@ -148,8 +126,14 @@ async function writeResponse(res: ServerResponse, response: Response, head: bool
     res.end();
     return;
   }
+  // Every JSON answer: its bytes as json() made them, without reading them back through the stream.
+  const known = knownBody(response);
+  if (known) {
+    res.end(known);
+    return;
+  }
   if (headers['content-length'] !== undefined) {
-    // A body of known length (every JSON answer) goes out with the headers in one write.
+    // A body of known length goes out with the headers in one write.
     res.end(new Uint8Array(await response.arrayBuffer()));
     return;
   }
@@ -187,23 +171,24 @@ export function createNodeServer(options: NodeServerOptions): Server {
     t.active.add(res);
     res.on('close', () => t.active.delete(res));
     void (async () => {
-      const abort = new AbortController();
+      const state = { abandoned: false };
+      const request: NodeRequest = new NodeRequest(req, () => bodyStream(req, state, request, rate));
       // Only a client that left before its answer was sent aborts (an abort costs an exception and an event).
       res.on('close', () => {
-        if (!res.writableFinished) abort.abort();
+        if (!res.writableFinished) request.clientGone();
       });
       try {
-        const pathname = new URL(req.url ?? '/', 'http://x').pathname;
         if (options.assets?.(req, res)) return;
-        if (options.staticDirs?.length && !isHandlerPath(pathname) && (req.method === 'GET' || req.method === 'HEAD')) {
-          const file = await findStatic(options.staticDirs, pathname);
+        if (options.staticDirs?.length && (req.method === 'GET' || req.method === 'HEAD')) {
+          const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+          const file = isHandlerPath(pathname) ? undefined : await findStatic(options.staticDirs, pathname);
           if (file) {
             await sendStatic(res, file, req.method === 'HEAD');
             return;
           }
         }
-        const state = { abandoned: false };
-        const response = await handler(toRequest(req, abort, state, rate), { remoteAddress: req.socket.remoteAddress });
+        // Request-shaped (see request.ts): the handlers read only what a Request offers.
+        const response = await handler(request as unknown as Request, { remoteAddress: req.socket.remoteAddress });
         await writeResponse(res, response, req.method === 'HEAD', state.abandoned || t.draining);
       } catch {
         // The handler turns every error into a response; this is a transport failure.

@@ -1,0 +1,98 @@
+// The binding's Request-shaped view (server/src/node/request.ts), the json() bytes the binding
+// sends without reading the body back, and the remembered bot answers.
+import { describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import { NodeRequest } from '../../src/node/request.js';
+import { json, knownBody } from '../../src/http/http.js';
+import { defaultIsBot } from '../../src/rules/bots.js';
+
+function incoming(method: string, url: string, headers: IncomingMessage['headers']): IncomingMessage {
+  return Object.assign(new PassThrough(), { method, url, headers }) as unknown as IncomingMessage;
+}
+
+const noBody = () => {
+  throw new Error('the body was opened');
+};
+
+describe('NodeRequest', () => {
+  it('reads headers by any case, as Headers does, and says null for a missing one', () => {
+    const r = new NodeRequest(incoming('POST', '/api/sync', { origin: 'https://a.example', 'set-cookie': ['a=1', 'b=2'] }), noBody);
+    expect(r.headers.get('Origin')).toBe('https://a.example');
+    expect(r.headers.has('ORIGIN')).toBe(true);
+    expect(r.headers.get('set-cookie')).toBe('a=1, b=2');
+    expect(r.headers.get('cookie')).toBeNull();
+    expect([...r.headers]).toEqual([
+      ['origin', 'https://a.example'],
+      ['set-cookie', 'a=1, b=2'],
+    ]);
+  });
+
+  it('has the absolute URL of the Host, or of localhost when the Host is no host name', () => {
+    expect(new NodeRequest(incoming('GET', '/p?q=1', { host: 'h.example:8080' }), noBody).url).toBe('http://h.example:8080/p?q=1');
+    expect(new NodeRequest(incoming('GET', '/p', { host: 'bad host' }), noBody).url).toBe('http://localhost/p');
+  });
+
+  it('opens the body only when asked, never for GET', () => {
+    let opened = 0;
+    const stream = () => {
+      opened++;
+      return new Blob(['[1]']).stream();
+    };
+    const get = new NodeRequest(incoming('GET', '/', {}), stream);
+    expect(get.body).toBeNull();
+    const post = new NodeRequest(incoming('POST', '/', {}), stream);
+    expect(opened).toBe(0);
+    expect(post.body).toBe(post.body);
+    expect(opened).toBe(1);
+  });
+
+  it('reads the body as JSON', async () => {
+    const r = new NodeRequest(incoming('POST', '/', {}), () => new Blob(['{"a":[1,2]}']).stream());
+    expect(await r.json()).toEqual({ a: [1, 2] });
+  });
+
+  it('aborts its signal when the client leaves, whether the signal was made before or after', () => {
+    const early = new NodeRequest(incoming('POST', '/', {}), noBody);
+    const signal = early.signal;
+    expect(signal.aborted).toBe(false);
+    early.clientGone();
+    expect(signal.aborted).toBe(true);
+    const late = new NodeRequest(incoming('POST', '/', {}), noBody);
+    late.clientGone();
+    expect(late.signal.aborted).toBe(true);
+  });
+});
+
+describe('json() and knownBody()', () => {
+  it('gives the bytes of the body, matching its stream and content-length, until the stream is read', async () => {
+    const response = json({ status: 'synced', score: 0, accepted: 1 }, 200, { 'set-cookie': 'c=1' });
+    const bytes = knownBody(response);
+    expect(new TextDecoder().decode(bytes)).toBe('{"status":"synced","score":0,"accepted":1}');
+    expect(response.headers.get('content-length')).toBe(String(bytes!.byteLength));
+    expect(response.headers.get('set-cookie')).toBe('c=1');
+    expect(await response.text()).toBe('{"status":"synced","score":0,"accepted":1}');
+    expect(knownBody(response)).toBeUndefined();
+  });
+
+  it('knows nothing of a response it did not make', () => {
+    expect(knownBody(new Response('x'))).toBeUndefined();
+  });
+});
+
+describe('defaultIsBot', () => {
+  it('gives the same answer when asked again, for bots and browsers', () => {
+    const chrome = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+    const crawler = 'Googlebot/2.1 (+http://www.google.com/bot.html)';
+    for (let n = 0; n < 2; n++) {
+      expect(defaultIsBot(chrome)).toBe(false);
+      expect(defaultIsBot(crawler)).toBe(true);
+      expect(defaultIsBot('')).toBe(false);
+    }
+  });
+
+  it('keeps answering right past the bound of remembered agents', () => {
+    for (let n = 0; n < 1100; n++) expect(defaultIsBot(`Mozilla/5.0 Chrome/${n}.0 Safari/537.36`)).toBe(false);
+    expect(defaultIsBot('curl/8.5.0')).toBe(true);
+  });
+});
