@@ -67,6 +67,11 @@ export function checkContentType(request: Request): void {
   }
 }
 
+/** A request whose transport reads its body into bytes itself, with the same cap (node/request.ts). */
+export interface DirectBody {
+  readBodyUpTo(limit: number, tooLarge: () => Error): Promise<Uint8Array>;
+}
+
 const tooLarge = (limit: number) =>
   new HttpError(413, 'body_too_large', `The body is larger than ${limit} bytes.`);
 
@@ -78,6 +83,8 @@ const tooLarge = (limit: number) =>
 export async function readBodyCapped(request: Request, limit = MAX_BODY_BYTES): Promise<Uint8Array> {
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > limit) throw tooLarge(limit);
+  // A transport that reads the body itself (the Node binding) skips the web stream's per-chunk promises.
+  if (typeof (request as Partial<DirectBody>).readBodyUpTo === 'function') return (request as unknown as DirectBody).readBodyUpTo(limit, () => tooLarge(limit));
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

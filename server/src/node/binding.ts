@@ -5,8 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ConnInfo } from '../http/client.js';
-import { HttpError } from '../http/http.js';
-import { slowBodyGuard, type BodyRate } from './body-rate.js';
+import type { BodyRate } from './body-rate.js';
+import { bodyReader } from './body.js';
 import { isHandlerPath } from '../routes/table.js';
 import { findStatic, sendStatic, type StaticDir } from './static.js';
 import type { AssetServer } from './assets.js';
@@ -53,64 +53,6 @@ export const inFlight = (server: Server): number => tracking.get(server)?.active
 export function startDraining(server: Server): void {
   const t = tracking.get(server);
   if (t) t.draining = true;
-}
-
-/**
- * The request body as a web stream that pulls from the socket only as the handler reads. When the
- * handler stops early (a body over the cap), the rest is not read; the response then closes the
- * connection instead of resetting it, so the client still gets its 413.
- */
-function bodyStream(req: IncomingMessage, state: { abandoned: boolean }, request: NodeRequest, rate: BodyRate): ReadableStream<Uint8Array> {
-  let finished = false;
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        const fail = (err: unknown) => {
-          if (state.abandoned || finished) return;
-          finished = true;
-          guard.stop();
-          controller.error(err);
-        };
-        // Too slow a body holds a connection for nothing: answered 408, the connection then closed.
-        const guard = slowBodyGuard(rate, () => {
-          fail(new HttpError(408, 'request_timeout', `The body arrived slower than ${rate.bytesPerSecond} bytes a second.`));
-          state.abandoned = true;
-        });
-        req.on('data', (chunk: Buffer) => {
-          if (state.abandoned || finished) return;
-          guard.received(chunk.byteLength);
-          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-          if ((controller.desiredSize ?? 0) <= 0) req.pause();
-        });
-        req.on('end', () => {
-          if (state.abandoned || finished) return;
-          finished = true;
-          guard.stop();
-          controller.close();
-        });
-        // The client went away mid-body: its request is aborted first, so the handler logs it as the
-        // client's doing (499 client_closed), not as a storage failure.
-        const gone = (err: unknown) => {
-          if (!finished) request.clientGone();
-          fail(err);
-        };
-        req.on('error', gone);
-        req.on('close', () => {
-          if (!req.complete) gone(new Error('the client closed the connection mid-body'));
-          guard.stop();
-        });
-        req.pause();
-      },
-      pull() {
-        req.resume();
-      },
-      cancel() {
-        if (!finished) state.abandoned = true;
-        req.pause();
-      },
-    },
-    { highWaterMark: 16384, size: (chunk) => chunk.byteLength },
-  );
 }
 
 async function writeResponse(res: ServerResponse, response: Response, head: boolean, closeAfter: boolean): Promise<void> {
@@ -172,7 +114,7 @@ export function createNodeServer(options: NodeServerOptions): Server {
     res.on('close', () => t.active.delete(res));
     void (async () => {
       const state = { abandoned: false };
-      const request: NodeRequest = new NodeRequest(req, () => bodyStream(req, state, request, rate));
+      const request: NodeRequest = new NodeRequest(req, bodyReader(req, state, () => request.clientGone(), rate));
       // Only a client that left before its answer was sent aborts (an abort costs an exception and an event).
       res.on('close', () => {
         if (!res.writableFinished) request.clientGone();

@@ -7,6 +7,8 @@
  * `Request` on every other runtime.
  */
 import type { IncomingMessage } from 'node:http';
+import type { DirectBody } from '../http/http.js';
+import type { BodyReader } from './body.js';
 
 /** The read side of `Headers` over Node's parsed headers (names already lower-cased). */
 export class NodeHeaders {
@@ -47,10 +49,9 @@ export class NodeHeaders {
   }
 }
 
-export class NodeRequest {
+export class NodeRequest implements DirectBody {
   readonly method: string;
   readonly headers: NodeHeaders;
-  readonly bodyUsed = false;
   private abort: AbortController | undefined;
   private gone = false;
   private stream: ReadableStream<Uint8Array> | null | undefined;
@@ -58,7 +59,7 @@ export class NodeRequest {
 
   constructor(
     private readonly req: IncomingMessage,
-    private readonly openBody: () => ReadableStream<Uint8Array>,
+    private readonly reader: BodyReader,
   ) {
     this.method = req.method ?? 'GET';
     this.headers = new NodeHeaders(req.headers);
@@ -84,9 +85,25 @@ export class NodeRequest {
     this.abort?.abort();
   }
 
+  private get hasBody(): boolean {
+    return this.method !== 'GET' && this.method !== 'HEAD';
+  }
+
   get body(): ReadableStream<Uint8Array> | null {
-    if (this.stream === undefined) this.stream = this.method === 'GET' || this.method === 'HEAD' ? null : this.openBody();
+    if (this.stream === undefined) this.stream = this.hasBody ? this.reader.stream() : null;
     return this.stream;
+  }
+
+  get bodyUsed(): boolean {
+    return this.stream === null && this.hasBody;
+  }
+
+  /** The body read straight into bytes, capped (http.ts readBodyCapped); it can be read once. */
+  async readBodyUpTo(limit: number, tooLarge: () => Error): Promise<Uint8Array> {
+    if (!this.hasBody) return new Uint8Array(0);
+    if (this.stream !== undefined) throw new TypeError('The body was already read.');
+    this.stream = null;
+    return this.reader.upTo(limit, tooLarge);
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { NodeRequest } from '../../src/node/request.js';
+import { bodyReader, type BodyReader } from '../../src/node/body.js';
 import { json, knownBody } from '../../src/http/http.js';
 import { defaultIsBot } from '../../src/rules/bots.js';
 
@@ -11,9 +12,22 @@ function incoming(method: string, url: string, headers: IncomingMessage['headers
   return Object.assign(new PassThrough(), { method, url, headers }) as unknown as IncomingMessage;
 }
 
-const noBody = () => {
-  throw new Error('the body was opened');
+const noBody: BodyReader = {
+  stream() {
+    throw new Error('the body was opened');
+  },
+  upTo() {
+    throw new Error('the body was read');
+  },
 };
+const bodyOf = (text: string, opened = () => undefined as void): BodyReader => ({
+  stream() {
+    opened();
+    return new Blob([text]).stream();
+  },
+  upTo: async () => new TextEncoder().encode(text),
+});
+const rate = { bytesPerSecond: 1, graceMs: 60_000 };
 
 describe('NodeRequest', () => {
   it('reads headers by any case, as Headers does, and says null for a missing one', () => {
@@ -35,10 +49,7 @@ describe('NodeRequest', () => {
 
   it('opens the body only when asked, never for GET', () => {
     let opened = 0;
-    const stream = () => {
-      opened++;
-      return new Blob(['[1]']).stream();
-    };
+    const stream = bodyOf('[1]', () => void opened++);
     const get = new NodeRequest(incoming('GET', '/', {}), stream);
     expect(get.body).toBeNull();
     const post = new NodeRequest(incoming('POST', '/', {}), stream);
@@ -48,8 +59,18 @@ describe('NodeRequest', () => {
   });
 
   it('reads the body as JSON', async () => {
-    const r = new NodeRequest(incoming('POST', '/', {}), () => new Blob(['{"a":[1,2]}']).stream());
+    const r = new NodeRequest(incoming('POST', '/', {}), bodyOf('{"a":[1,2]}'));
     expect(await r.json()).toEqual({ a: [1, 2] });
+  });
+
+  it('reads the body once, either way', async () => {
+    const direct = new NodeRequest(incoming('POST', '/', {}), bodyOf('[1]'));
+    expect(new TextDecoder().decode(await direct.readBodyUpTo(10, () => new Error('too large')))).toBe('[1]');
+    expect(direct.bodyUsed).toBe(true);
+    await expect(direct.readBodyUpTo(10, () => new Error('too large'))).rejects.toThrow('already read');
+    const streamed = new NodeRequest(incoming('POST', '/', {}), bodyOf('[1]'));
+    expect(streamed.body).not.toBeNull();
+    await expect(streamed.readBodyUpTo(10, () => new Error('too large'))).rejects.toThrow('already read');
   });
 
   it('aborts its signal when the client leaves, whether the signal was made before or after', () => {
@@ -61,6 +82,37 @@ describe('NodeRequest', () => {
     const late = new NodeRequest(incoming('POST', '/', {}), noBody);
     late.clientGone();
     expect(late.signal.aborted).toBe(true);
+  });
+});
+
+describe('bodyReader', () => {
+  const socketLike = () => Object.assign(new PassThrough(), { complete: false }) as unknown as IncomingMessage & PassThrough;
+
+  it('gathers a body of several chunks into its bytes', async () => {
+    const req = socketLike();
+    const read = bodyReader(req, { abandoned: false }, () => undefined, rate).upTo(100, () => new Error('too large'));
+    req.write('[{"a":');
+    req.end('1}]');
+    expect(new TextDecoder().decode(await read)).toBe('[{"a":1}]');
+  });
+
+  it('stops at the cap, says so, and marks the rest unread', async () => {
+    const req = socketLike();
+    const state = { abandoned: false };
+    const read = bodyReader(req, state, () => undefined, rate).upTo(4, () => new Error('too large'));
+    req.write('12345');
+    await expect(read).rejects.toThrow('too large');
+    expect(state.abandoned).toBe(true);
+  });
+
+  it('tells the request when the client leaves mid-body', async () => {
+    const req = socketLike();
+    let gone = 0;
+    const read = bodyReader(req, { abandoned: false }, () => void gone++, rate).upTo(100, () => new Error('too large'));
+    req.write('[1');
+    req.destroy();
+    await expect(read).rejects.toThrow('mid-body');
+    expect(gone).toBe(1);
   });
 });
 
