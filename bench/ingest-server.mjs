@@ -6,9 +6,10 @@
 //   BENCH_REDIS_URL     share rate limits through Redis (as `serve --workers` requires)
 //   BENCH_QUEUE_URL, BENCH_STREAM   queue mode: handlers enqueue to NATS JetStream
 //   BENCH_ROLE=worker   instead of serving, run a queue worker (`opsmantik worker`) on BENCH_STREAM
+//   BENCH_SERVER_DIST   a built server's node.js to load instead (bench/cpu-per-request.mjs: A/B of two builds)
 import cluster from 'node:cluster';
 import { readdirSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 // The build when it is newer than every server source (what users run); the sources through tsx otherwise.
 const built = fileURLToPath(new URL('../server/dist/node.js', import.meta.url));
@@ -21,9 +22,10 @@ try {
 } catch {
   useBuild = false;
 }
-if (!useBuild) (await import('tsx/esm/api')).register();
-const server = await import(useBuild ? '../server/dist/node.js' : '../server/src/node.ts');
-const code = useBuild ? 'server/dist/node.js (build)' : 'server/src (tsx)';
+const other = process.env.BENCH_SERVER_DIST;
+if (!useBuild && !other) (await import('tsx/esm/api')).register();
+const server = await import(other ? pathToFileURL(other).href : useBuild ? '../server/dist/node.js' : '../server/src/node.ts');
+const code = other ? `${other} (build)` : useBuild ? 'server/dist/node.js (build)' : 'server/src (tsx)';
 
 const env = process.env;
 const workers = Number(env.BENCH_WORKERS ?? 1);
@@ -71,6 +73,7 @@ async function runHandler() {
   process.send({ type: 'ready', url, code });
   process.on('message', async (msg) => {
     if (msg?.type === 'rss') process.send({ type: 'rss', rss: process.memoryUsage().rss });
+    if (msg?.type === 'cpu') process.send({ type: 'cpu', cpu: process.cpuUsage() });
     if (msg?.type === 'stop') {
       http.closeAllConnections();
       http.close();

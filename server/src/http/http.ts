@@ -19,14 +19,26 @@ export class HttpError extends Error {
 
 const encoder = new TextEncoder();
 
-export function json(body: unknown, status = 200, headers: HeadersInit = {}): Response {
-  const h = new Headers(headers);
-  h.set('content-type', 'application/json; charset=utf-8');
-  h.set('cache-control', 'no-store');
+/** The bytes each json() response was made from: a server may send them without reading the body stream. */
+const bodies = new WeakMap<Response, Uint8Array>();
+
+/** The body json() gave this response, while its stream is unread (else undefined: read the stream). */
+export const knownBody = (response: Response): Uint8Array | undefined => (response.bodyUsed ? undefined : bodies.get(response));
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   const bytes = encoder.encode(JSON.stringify(body));
-  // A known length lets the Node binding send headers and body in one write, without chunking.
-  h.set('content-length', String(bytes.byteLength));
-  return new Response(bytes, { status, headers: h });
+  const response = new Response(bytes, {
+    status,
+    headers: {
+      ...headers,
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      // A known length lets the Node binding send headers and body in one write, without chunking.
+      'content-length': String(bytes.byteLength),
+    },
+  });
+  bodies.set(response, bytes);
+  return response;
 }
 
 export function errorResponse(err: HttpError): Response {
@@ -55,6 +67,11 @@ export function checkContentType(request: Request): void {
   }
 }
 
+/** A request whose transport reads its body into bytes itself, with the same cap (node/request.ts). */
+export interface DirectBody {
+  readBodyUpTo(limit: number, tooLarge: () => Error): Promise<Uint8Array>;
+}
+
 const tooLarge = (limit: number) =>
   new HttpError(413, 'body_too_large', `The body is larger than ${limit} bytes.`);
 
@@ -66,6 +83,8 @@ const tooLarge = (limit: number) =>
 export async function readBodyCapped(request: Request, limit = MAX_BODY_BYTES): Promise<Uint8Array> {
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > limit) throw tooLarge(limit);
+  // A transport that reads the body itself (the Node binding) skips the web stream's per-chunk promises.
+  if (typeof (request as Partial<DirectBody>).readBodyUpTo === 'function') return (request as unknown as DirectBody).readBodyUpTo(limit, () => tooLarge(limit));
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -5,11 +5,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ConnInfo } from '../http/client.js';
-import { HttpError } from '../http/http.js';
-import { slowBodyGuard, type BodyRate } from './body-rate.js';
+import type { BodyRate } from './body-rate.js';
+import { bodyReader } from './body.js';
 import { isHandlerPath } from '../routes/table.js';
 import { findStatic, sendStatic, type StaticDir } from './static.js';
 import type { AssetServer } from './assets.js';
+import { NodeRequest } from './request.js';
+import { knownBody } from '../http/http.js';
 
 export type { StaticDir } from './static.js';
 
@@ -53,88 +55,6 @@ export function startDraining(server: Server): void {
   if (t) t.draining = true;
 }
 
-/**
- * The request body as a web stream that pulls from the socket only as the handler reads. When the
- * handler stops early (a body over the cap), the rest is not read; the response then closes the
- * connection instead of resetting it, so the client still gets its 413.
- */
-function bodyStream(req: IncomingMessage, state: { abandoned: boolean }, abort: AbortController, rate: BodyRate): ReadableStream<Uint8Array> {
-  let finished = false;
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        const fail = (err: unknown) => {
-          if (state.abandoned || finished) return;
-          finished = true;
-          guard.stop();
-          controller.error(err);
-        };
-        // Too slow a body holds a connection for nothing: answered 408, the connection then closed.
-        const guard = slowBodyGuard(rate, () => {
-          fail(new HttpError(408, 'request_timeout', `The body arrived slower than ${rate.bytesPerSecond} bytes a second.`));
-          state.abandoned = true;
-        });
-        req.on('data', (chunk: Buffer) => {
-          if (state.abandoned || finished) return;
-          guard.received(chunk.byteLength);
-          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-          if ((controller.desiredSize ?? 0) <= 0) req.pause();
-        });
-        req.on('end', () => {
-          if (state.abandoned || finished) return;
-          finished = true;
-          guard.stop();
-          controller.close();
-        });
-        // The client went away mid-body: its request is aborted first, so the handler logs it as the
-        // client's doing (499 client_closed), not as a storage failure.
-        const gone = (err: unknown) => {
-          if (!finished) abort.abort();
-          fail(err);
-        };
-        req.on('error', gone);
-        req.on('close', () => {
-          if (!req.complete) gone(new Error('the client closed the connection mid-body'));
-          guard.stop();
-        });
-        req.pause();
-      },
-      pull() {
-        req.resume();
-      },
-      cancel() {
-        if (!finished) state.abandoned = true;
-        req.pause();
-      },
-    },
-    { highWaterMark: 16384, size: (chunk) => chunk.byteLength },
-  );
-}
-
-function toRequest(req: IncomingMessage, abort: AbortController, state: { abandoned: boolean }, rate: BodyRate): Request {
-  let url: URL;
-  try {
-    url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
-  } catch {
-    // A Host header that is no host name: the request is still served, as if for localhost
-    // (the host only decides whether the first-party click-id cookie applies).
-    url = new URL(req.url ?? '/', 'http://localhost');
-  }
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    else headers.set(name, value);
-  }
-  const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-  return new Request(url, {
-    method: req.method,
-    headers,
-    signal: abort.signal,
-    ...(hasBody ? { body: bodyStream(req, state, abort, rate), duplex: 'half' } : {}),
-  } as RequestInit);
-}
-
 async function writeResponse(res: ServerResponse, response: Response, head: boolean, closeAfter: boolean): Promise<void> {
   const headers: Record<string, string | string[]> = {};
   if (closeAfter) headers.connection = 'close';
@@ -148,8 +68,14 @@ async function writeResponse(res: ServerResponse, response: Response, head: bool
     res.end();
     return;
   }
+  // Every JSON answer: its bytes as json() made them, without reading them back through the stream.
+  const known = knownBody(response);
+  if (known) {
+    res.end(known);
+    return;
+  }
   if (headers['content-length'] !== undefined) {
-    // A body of known length (every JSON answer) goes out with the headers in one write.
+    // A body of known length goes out with the headers in one write.
     res.end(new Uint8Array(await response.arrayBuffer()));
     return;
   }
@@ -187,23 +113,24 @@ export function createNodeServer(options: NodeServerOptions): Server {
     t.active.add(res);
     res.on('close', () => t.active.delete(res));
     void (async () => {
-      const abort = new AbortController();
+      const state = { abandoned: false };
+      const request: NodeRequest = new NodeRequest(req, bodyReader(req, state, () => request.clientGone(), rate));
       // Only a client that left before its answer was sent aborts (an abort costs an exception and an event).
       res.on('close', () => {
-        if (!res.writableFinished) abort.abort();
+        if (!res.writableFinished) request.clientGone();
       });
       try {
-        const pathname = new URL(req.url ?? '/', 'http://x').pathname;
         if (options.assets?.(req, res)) return;
-        if (options.staticDirs?.length && !isHandlerPath(pathname) && (req.method === 'GET' || req.method === 'HEAD')) {
-          const file = await findStatic(options.staticDirs, pathname);
+        if (options.staticDirs?.length && (req.method === 'GET' || req.method === 'HEAD')) {
+          const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+          const file = isHandlerPath(pathname) ? undefined : await findStatic(options.staticDirs, pathname);
           if (file) {
             await sendStatic(res, file, req.method === 'HEAD');
             return;
           }
         }
-        const state = { abandoned: false };
-        const response = await handler(toRequest(req, abort, state, rate), { remoteAddress: req.socket.remoteAddress });
+        // Request-shaped (see request.ts): the handlers read only what a Request offers.
+        const response = await handler(request as unknown as Request, { remoteAddress: req.socket.remoteAddress });
         await writeResponse(res, response, req.method === 'HEAD', state.abandoned || t.draining);
       } catch {
         // The handler turns every error into a response; this is a transport failure.

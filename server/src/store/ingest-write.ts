@@ -205,7 +205,8 @@ export async function writeGroup(tx: Queryable, plan: Plan): Promise<Map<number,
     }
     return { id: f.id, m: f.m, site: row.site_id, score, attribution, n: Number(f.n), first_at: iso(f.first_at), last_at: iso(f.last_at) };
   });
-  await tx.query(UPDATE_SCORES, [JSON.stringify(updates), `{${updates.map((u) => u.id).join(',')}}`], prepare);
+  // The commit travels with this statement (one round trip for both).
+  await tx.query(UPDATE_SCORES, [JSON.stringify(updates), `{${updates.map((u) => u.id).join(',')}}`], { prepare: true, last: true });
 
   const outcomes = new Map<number, RequestOutcome>();
   plan.requests.forEach((req, r) => {

@@ -28,7 +28,9 @@ export function withDeadline(db: Db, deadlineMs: number): Db {
           await tx.exec(script);
         },
       });
-      // Past the deadline the caller was already answered: roll back rather than commit.
+      // Past the deadline the caller was already answered: roll back rather than commit. (A
+      // statement marked `last` carried the commit already; its own check came just before it, so
+      // the window in which a late answer meets a commit stays one round trip, as with COMMIT alone.)
       check();
       return result;
     });

@@ -135,15 +135,45 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
     query: <T>(text: string, params: readonly unknown[] = [], o?: QueryOptions) => guarded((sql) => run<T>(sql, text, params, o)),
     transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R> {
       return guarded(async (sql) => {
-        const result = await sql.begin((tx) =>
-          fn({
-            query: <T>(text: string, params: readonly unknown[] = [], o?: QueryOptions) => run<T>(tx, text, params, o),
-            async exec(script: string) {
-              await tx.unsafe(script).simple();
+        const conn = await sql.reserve();
+        // BEGIN goes out with the first statement and COMMIT with a statement marked `last`: two
+        // round trips fewer than postgres.js's begin(), which waits for each (docs/server.md).
+        const begin = conn.unsafe('begin');
+        begin.catch(() => undefined);
+        let committed = false;
+        let open = true;
+        let lost = false;
+        try {
+          const result = await fn({
+            async query<T>(text: string, params: readonly unknown[] = [], o?: QueryOptions) {
+              if (!open) throw new Error('a statement after the last one of the transaction');
+              if (!o?.last) return run<T>(conn, text, params, o);
+              open = false;
+              const rows = run<T>(conn, text, params, o);
+              const commit = conn.unsafe('commit');
+              commit.catch(() => undefined);
+              // When the statement fails the transaction is aborted and COMMIT only ends it (ROLLBACK).
+              const [out] = await Promise.all([rows, commit, begin]);
+              committed = true;
+              return out;
             },
-          }),
-        );
-        return result as R;
+            async exec(script: string) {
+              await conn.unsafe(script).simple();
+            },
+          });
+          // A bare BEGIN fails only with its connection, which every later statement then shares.
+          await begin;
+          if (!committed) await conn.unsafe('commit');
+          return result;
+        } catch (err) {
+          // A lost connection ends its transaction itself (and trips the circuit in guarded()).
+          lost = isConnectionError(err);
+          if (!committed && !lost) await conn.unsafe('rollback').catch(() => undefined);
+          throw err;
+        } finally {
+          // A lost connection is not given back: the circuit destroys its pool.
+          if (!lost) conn.release();
+        }
       });
     },
     exec: (script: string) =>
