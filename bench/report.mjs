@@ -142,6 +142,7 @@ function cpuSection(cpu, meta) {
       `${ms(fpa.traceTaskMs.delta)} of main-thread tasks in the trace, because it does its work in promise callbacks, which ScriptDuration does not count.`,
     );
   }
+  out.push(...interactionLines(cpu, P), ...profileLines(cpu.profile, read('profile-before.json')));
   const errs = Object.entries(t).filter(([, r]) => r.errors?.length);
   if (errs.length) {
     out.push('', 'Page errors and failed requests seen during the runs:', '');
@@ -149,6 +150,60 @@ function cpuSection(cpu, meta) {
   }
   if (load) out.push('', `Load average during this part: mean ${load.mean}, max ${load.max} on ${meta.machine.cpus} cores.`);
   out.push('');
+  return out;
+}
+
+/** Event Timing's latency of the visit's clicks and key presses, and long tasks, per tracker. */
+function interactionLines(cpu, P) {
+  const t = cpu.trackers;
+  if (!t.none?.interactionMs) return [];
+  const out = [
+    '',
+    '### Interaction latency and long tasks',
+    '',
+    `Each visit clicks on an empty spot and presses a key every ${P.interactionGapMs} ms ${P.interactionsAfterLoad} times right after the load event (when a`,
+    `tracker does its start-up work), then once every ${P.interactEveryScrollSteps} wheel steps. The latency of each interaction is Event Timing's`,
+    "duration (input to the next frame painted, its longest event) from the trace, which holds every interaction where a",
+    'PerformanceObserver sees only those over 16 ms; the median, 90th percentile and maximum pool every interaction of every',
+    'visit. Long tasks: top-level tasks over 50 ms of thread time in one visit (median and most over the visits).',
+    '',
+    '| tracker | interactions | median | vs page alone | p90 | max | long tasks (median / most) |',
+    '|---|--:|--:|--:|--:|--:|--:|',
+  ];
+  const order = ['none', 'opsmantik', 'opsmantik-fp', 'fingerprintjs', 'plausible', 'snowplow', 'segment', 'rudderstack', 'posthog'];
+  for (const id of order.filter((x) => t[x]?.interactionMs)) {
+    const i = t[id].interactionMs;
+    const name = id.startsWith('opsmantik') ? `**${nameOf(id)}**` : nameOf(id);
+    const delta = i.delta === undefined ? '—' : `${i.delta >= 0 ? '+' : ''}${i.delta.toFixed(1)} ms`;
+    out.push(`| ${name} | ${i.count} | ${ms(i.median)} | ${delta} | ${ms(i.p90)} | ${ms(i.max)} | ${t[id].longTasks?.median ?? '—'} / ${t[id].longTasks?.max ?? '—'} |`);
+  }
+  return out;
+}
+
+/** Our script's top functions by self time, from the profiled visits: this run's, and the recorded one before the cuts. */
+function profileLines(after, before) {
+  if (!after) return [];
+  const out = [
+    '',
+    "### Where OpsMantik's time goes",
+    '',
+    `After the measured rounds, ${Object.values(after)[0]?.visits ?? 'a few'} more visits of each OpsMantik variant record a V8 CPU profile (the \`Profiler\``,
+    'domain, a sample every 100 µs; not counted above, as the profiler slows the page). Each sample is charged to the',
+    'nearest function with a source file, so a built-in it calls (JSON.parse, a storage access, `closest()`) counts to it,',
+    'and mapped through the build\'s source map (`dist/*.map`) to the TypeScript line where the function starts. Self time',
+    'in wall time while the function ran, median over the visits: it ranks, the tables above measure.',
+  ];
+  const table = (title, p) => {
+    if (!p) return;
+    out.push('', `${title}: our files ${ms(p.totalMs)} in all.`, '', '| self time | function (source line) | |', '|--:|---|---|');
+    for (const f of p.top.slice(0, 8)) out.push(`| ${ms(f.ms)} | \`${f.frame}\` | \`${(f.code ?? '').replace(/\|/g, '\\|').replace(/`/g, "'")}\` |`);
+  };
+  if (before) {
+    out.push('', `Before the cuts of issue 14 (commit \`${before.commit}\`, recorded in \`bench/results/profile-before.json\`; source lines as of that commit):`);
+    table('OpsMantik (script tag), before', before.profile?.opsmantik);
+  }
+  table('OpsMantik (script tag), this run', after.opsmantik);
+  table('OpsMantik + fingerprint, this run', after['opsmantik-fp']);
   return out;
 }
 
@@ -334,6 +389,13 @@ function summary(size, cpu, wire) {
       `- Main thread over the page alone (trace, thread time; scripting / all tasks): OpsMantik ${both('opsmantik')};` +
         ` with the fingerprint ${both('opsmantik-fp')} (FingerprintJS alone ${both('fingerprintjs')}); ${peers.join(', ')}.`,
     );
+    const i = (id) => t[id]?.interactionMs;
+    if (i('none') && i('opsmantik-fp')) {
+      out.push(
+        `- Interaction latency (Event Timing, median of every click and key press): the page alone ${ms(i('none').median)}, with OpsMantik ${ms(i('opsmantik')?.median)},` +
+          ` with OpsMantik + fingerprint ${ms(i('opsmantik-fp').median)}, with FingerprintJS alone ${ms(i('fingerprintjs')?.median)}.`,
+      );
+    }
   }
   const w = wire?.trackers;
   if (w?.opsmantik) {
