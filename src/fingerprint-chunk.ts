@@ -23,22 +23,23 @@ const inputs = () => {
 
 /**
  * Resolves in an idle period once the visitor has left the page alone for QUIET_MS: no input event
- * (click, key, pointer, touch) counted since. A visitor who keeps interacting never waits behind the
- * computation; it starts when they pause. (Idle callbacks come after every frame even on a page that
- * animates, so an animation does not hold it back. Without requestIdleCallback, Safari: after one
- * timer, as there are no counters to read either.)
+ * (click, key, pointer, touch) counted between two looks that far apart. A visitor who keeps
+ * interacting never waits behind the computation; it starts when they pause. (Two looks a second at
+ * most: reading the counters costs more than it seems. Idle callbacks come after every frame even
+ * on a page that animates, so an animation does not hold it back. Without requestIdleCallback,
+ * Safari: after one timer, as there are no counters to read either.)
  */
 const quiet = () =>
   new Promise((done) => {
-    let seen = inputs();
-    let since = performance.now();
+    // (Typed as always there; Safari has none.)
+    const idle = window.requestIdleCallback as typeof requestIdleCallback | undefined;
+    let seen = -1;
     const look = () =>
-      (window.requestIdleCallback || setTimeout)((d?: IdleDeadline) => {
+      idle!(() => {
         const n = inputs();
-        if (n != seen) (seen = n), (since = performance.now());
-        performance.now() - since < QUIET_MS && d ? look() : done(0);
+        n == seen ? done(0) : ((seen = n), setTimeout(look, QUIET_MS));
       });
-    look();
+    idle ? look() : setTimeout(done);
   });
 
 /**
