@@ -87,9 +87,10 @@ function cpuSection(cpu, meta) {
     '## 2. Main-thread cost',
     '',
     `Each visit is a fresh browser context (empty cache and storage) that loads the demo page`,
-    `(\`bench/fixtures/page.html\`, ${base?.pageHeight ? `${base.pageHeight.toLocaleString('en-US')} px tall in a 1280 × 800 window` : 'a long landing page'}) with one tracker in its \`<head>\`, waits ${P.settleAfterLoadMs} ms, scrolls`,
-    `${P.scrollSteps} mouse-wheel steps of ${P.scrollStepPx} px to the end, hovers ${P.hovers} links and buttons (every ${P.dwellEvery}th for ${P.hoverDwellMs} ms,`,
-    `long enough for a hover intent), waits ${P.settleAtEndMs} ms, and then reads the counters. ${cpu.repeats} rounds; each round visits every`,
+    `(\`bench/fixtures/page.html\`, ${base?.pageHeight ? `${base.pageHeight.toLocaleString('en-US')} px tall in a 1280 × 800 window` : 'a long landing page'}) with one tracker in its \`<head>\`, clicks and presses a key`,
+    `while it settles for ${P.settleAfterLoadMs} ms, scrolls ${P.scrollSteps} mouse-wheel steps of ${P.scrollStepPx} px to the end (clicking and pressing a key every ${P.interactEveryScrollSteps ?? '—'} steps),`,
+    `hovers ${P.hovers} links and buttons (every ${P.dwellEvery}th for ${P.hoverDwellMs} ms, long enough for a hover intent), waits ${P.settleAtEndMs} ms (and, on the two`,
+    `pages that compute a fingerprint, until it is computed: all of it falls inside the visit), and then reads the counters. ${cpu.repeats} rounds; each round visits every`,
     'page once in a shuffled order, after one unrecorded warm-up visit. Figures are medians over the rounds minus the median',
     'of the page without a tracker; the brackets hold a 95% bootstrap interval of that difference (ms).',
     '',
@@ -143,6 +144,7 @@ function cpuSection(cpu, meta) {
       `${ms(fpa.traceTaskMs.delta)} of main-thread tasks in the trace, because it does its work in promise callbacks, which ScriptDuration does not count.`,
     );
   }
+  out.push(...interactionLines(cpu, P), ...profileLines(cpu.profile, read('profile-before.json')));
   const errs = Object.entries(t).filter(([, r]) => r.errors?.length);
   if (errs.length) {
     out.push('', 'Page errors and failed requests seen during the runs:', '');
@@ -150,6 +152,60 @@ function cpuSection(cpu, meta) {
   }
   if (load) out.push('', `Load average during this part: mean ${load.mean}, max ${load.max} on ${meta.machine.cpus} cores.`);
   out.push('');
+  return out;
+}
+
+/** Event Timing's latency of the visit's clicks and key presses, and long tasks, per tracker. */
+function interactionLines(cpu, P) {
+  const t = cpu.trackers;
+  if (!t.none?.interactionMs) return [];
+  const out = [
+    '',
+    '### Interaction latency and long tasks',
+    '',
+    `Each visit clicks on an empty spot and presses a key every ${P.interactionGapMs} ms ${P.interactionsAfterLoad} times right after the load event (when a`,
+    `tracker does its start-up work), then once every ${P.interactEveryScrollSteps} wheel steps. The latency of each interaction is Event Timing's`,
+    "duration (input to the next frame painted, its longest event) from the trace, which holds every interaction where a",
+    'PerformanceObserver sees only those over 16 ms; the median, 90th percentile and maximum pool every interaction of every',
+    'visit. Long tasks: top-level tasks over 50 ms of thread time in one visit (median and most over the visits).',
+    '',
+    '| tracker | interactions | median | vs page alone | p90 | max | long tasks (median / most) |',
+    '|---|--:|--:|--:|--:|--:|--:|',
+  ];
+  const order = ['none', 'opsmantik', 'opsmantik-fp', 'fingerprintjs', 'plausible', 'snowplow', 'segment', 'rudderstack', 'posthog'];
+  for (const id of order.filter((x) => t[x]?.interactionMs)) {
+    const i = t[id].interactionMs;
+    const name = id.startsWith('opsmantik') ? `**${nameOf(id)}**` : nameOf(id);
+    const delta = i.delta === undefined ? '—' : `${i.delta >= 0 ? '+' : ''}${i.delta.toFixed(1)} ms`;
+    out.push(`| ${name} | ${i.count} | ${ms(i.median)} | ${delta} | ${ms(i.p90)} | ${ms(i.max)} | ${t[id].longTasks?.median ?? '—'} / ${t[id].longTasks?.max ?? '—'} |`);
+  }
+  return out;
+}
+
+/** Our script's top functions by self time, from the profiled visits: this run's, and the recorded one before the cuts. */
+function profileLines(after, before) {
+  if (!after) return [];
+  const out = [
+    '',
+    "### Where OpsMantik's time goes",
+    '',
+    `After the measured rounds, ${Object.values(after)[0]?.visits ?? 'a few'} more visits of each OpsMantik variant record a V8 CPU profile (the \`Profiler\``,
+    'domain, a sample every 100 µs; not counted above, as the profiler slows the page). Each sample is charged to the',
+    'nearest function with a source file, so a built-in it calls (JSON.parse, a storage access, `closest()`) counts to it,',
+    'and mapped through the build\'s source map (`dist/*.map`) to the TypeScript line where the function starts. Self time',
+    'in wall time while the function ran, median over the visits: it ranks, the tables above measure.',
+  ];
+  const table = (title, p) => {
+    if (!p) return;
+    out.push('', `${title}: our files ${ms(p.totalMs)} in all.`, '', '| self time | function (source line) | |', '|--:|---|---|');
+    for (const f of p.top.slice(0, 8)) out.push(`| ${ms(f.ms)} | \`${f.frame}\` | \`${(f.code ?? '').replace(/\|/g, '\\|').replace(/`/g, "'")}\` |`);
+  };
+  if (before) {
+    out.push('', `Before the cuts of issue 14 (commit \`${before.commit}\`, recorded in \`bench/results/profile-before.json\`; source lines as of that commit):`);
+    table('OpsMantik (script tag), before', before.profile?.opsmantik);
+  }
+  table('OpsMantik (script tag), this run', after.opsmantik);
+  table('OpsMantik + fingerprint, this run', after['opsmantik-fp']);
   return out;
 }
 
@@ -335,6 +391,13 @@ function summary(size, cpu, wire) {
       `- Main thread over the page alone (trace, thread time; scripting / all tasks): OpsMantik ${both('opsmantik')};` +
         ` with the fingerprint ${both('opsmantik-fp')} (FingerprintJS alone ${both('fingerprintjs')}); ${peers.join(', ')}.`,
     );
+    const i = (id) => t[id]?.interactionMs;
+    if (i('none') && i('opsmantik-fp')) {
+      out.push(
+        `- Interaction latency (Event Timing, median of every click and key press): the page alone ${ms(i('none').median)}, with OpsMantik ${ms(i('opsmantik')?.median)},` +
+          ` with OpsMantik + fingerprint ${ms(i('opsmantik-fp').median)}, with FingerprintJS alone ${ms(i('fingerprintjs')?.median)}.`,
+      );
+    }
   }
   const w = wire?.trackers;
   if (w?.opsmantik) {
@@ -410,7 +473,7 @@ export function render() {
     '- OpsMantik is measured as built by the package\'s own `npm run build`: the script tag with every collector (pageview,',
     '  scroll depth, hover intent, interactions, click ids), once without consent (no fingerprint) and once with consent',
     '  granted through the stub queue, which loads the fingerprint chunk from next to the script and computes the visitor',
-    '  id in idle time.',
+    '  id in idle time once the visitor has left the page alone for half a second.',
     '- Not measured: what the vendors\' servers would add (remote configuration that turns on session recording, surveys or',
     '  destinations, and the extra code those load), network latency, mobile CPUs, and browsers other than Chromium and Firefox. A PostHog or',
     '  Segment project with features turned on loads more code than here, so their figures are a floor.',

@@ -23,7 +23,8 @@ export const tsPlugin = (target, include = ['src/**/*.ts']) =>
       verbatimModuleSyntax: true,
       resolveJsonModule: true,
       declaration: false,
-      sourceMap: false,
+      // Maps only where an output asks for one (the script tag and its fingerprint module, for bench/).
+      sourceMap: true,
     },
   });
 

@@ -11,14 +11,45 @@ import { load } from '@fingerprintjs/fingerprintjs';
 const KEY = 'om_f';
 const DAY_MS = 24 * 3600 * 1000;
 
+/** How long the visitor must leave the page alone before the computation starts (ms). */
+const QUIET_MS = 500;
+
+/** Input events the page has seen (Event Timing's counters: read without adding a listener; 0 where there are none). */
+const inputs = () => {
+  let n = 0;
+  (performance as Performance & { eventCounts?: Map<string, number> }).eventCounts?.forEach((c) => (n += c));
+  return n;
+};
+
 /**
- * FingerprintJS's visitorId, computed after the page's load event and in idle time (it costs about
- * 150 ms of main thread in Chromium), then cached for a day. `monitoring: false` stops the library's
- * calls to its vendor.
+ * Resolves in an idle period once the visitor has left the page alone for QUIET_MS: no input event
+ * (click, key, pointer, touch) counted between two looks that far apart. A visitor who keeps
+ * interacting never waits behind the computation; it starts when they pause. (Two looks a second at
+ * most: reading the counters costs more than it seems. Idle callbacks come after every frame even
+ * on a page that animates, so an animation does not hold it back. Without requestIdleCallback,
+ * Safari: after one timer, as there are no counters to read either.)
+ */
+const quiet = () =>
+  new Promise((done) => {
+    // (Typed as always there; Safari has none.)
+    const idle = window.requestIdleCallback as typeof requestIdleCallback | undefined;
+    let seen = -1;
+    const look = () =>
+      idle!(() => {
+        const n = inputs();
+        n == seen ? done(0) : ((seen = n), setTimeout(look, QUIET_MS));
+      });
+    idle ? look() : setTimeout(done);
+  });
+
+/**
+ * FingerprintJS's visitorId, computed after the page's load event once the visitor leaves the page
+ * alone (it costs about 150 ms of main thread in Chromium, in chunks a click would wait behind), then
+ * cached for a day. `monitoring: false` stops the library's calls to its vendor.
  */
 export const visitorId = async (): Promise<string> => {
   if (document.readyState != 'complete') await new Promise((loaded) => addEventListener('load', loaded, { once: true }));
-  await new Promise((idle) => (window.requestIdleCallback || setTimeout)(idle, { timeout: 5000 }));
+  await quiet();
   const id = (await (await load({ monitoring: false })).get()).visitorId;
   try {
     localStorage[KEY] = JSON.stringify([id, Date.now() + DAY_MS]);

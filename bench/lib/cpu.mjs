@@ -1,21 +1,38 @@
 // Part 2: main-thread cost. Each run is a fresh browser context (empty cache and storage, a new
-// renderer) that loads the demo page with one tracker, lets it settle, scrolls 200 steps with the
-// mouse wheel and hovers 50 targets, then reads the Performance domain's counters and a trace.
+// renderer) that loads the demo page with one tracker, clicks and presses keys while it settles,
+// scrolls 200 steps with the mouse wheel (clicking now and then) and hovers 50 targets, then reads
+// the Performance domain's counters and a trace (with every interaction's latency). A few more
+// visits of our own variants, not counted, record a CPU profile: where our script's time goes.
 // Runs go in rounds, every tracker once per round in a shuffled order, so that load from other
 // processes on the machine falls on all trackers alike.
-import { startTrace, endTrace, mainThreadTaskMs, scriptingMs } from './trace.mjs';
+import { join } from 'node:path';
+import { startTrace, endTrace, mainThreadTaskMs, scriptingMs, longTaskCount, interactionMs } from './trace.mjs';
+import { startProfile, endProfile, selfTimes, topFrames, sourceLine } from './profile.mjs';
 import { median, diffInterval } from './stats.mjs';
+import { ROOT } from './paths.mjs';
 
 /** What one run does, in one place so the report can print it. */
 export const PROTOCOL = {
   settleAfterLoadMs: 1000,
+  // A click and a key press every 125 ms while the page settles (when a fingerprint may be computed),
+  // and one of each every 25 wheel steps: 16 of each per visit.
+  interactionsAfterLoad: 8,
+  interactionGapMs: 125,
+  interactEveryScrollSteps: 25,
   scrollSteps: 200,
   scrollStepPx: 120,
   hovers: 50,
   hoverDwellMs: 320,
   dwellEvery: 10,
   settleAtEndMs: 1000,
+  profiledVisits: 3,
 };
+
+/** How a page that computes a fingerprint shows it is done. */
+const FINGERPRINT_DONE = { 'opsmantik-fp': () => !!localStorage.om_f, fingerprintjs: () => !!window.__fp };
+
+/** Our files in the profile, and where their source maps are. */
+const OUR_FILES = { 'opsmantik.min.js': join(ROOT, 'dist', 'opsmantik.min.js'), 'opsmantik-fp.mjs': join(ROOT, 'dist', 'opsmantik-fp.mjs') };
 
 function shuffled(xs, rnd) {
   const a = [...xs];
@@ -41,7 +58,7 @@ async function hoverTargets(page) {
  * wheel event after a frame, so 200 steps take about 4 s), and nothing runs in the page before the
  * counters are read, so the baseline page costs only its own parsing, layout and painting.
  */
-async function runOnce({ mkContext, servers, tracker, targets }) {
+async function runOnce({ mkContext, servers, tracker, targets, profile }) {
   const P = PROTOCOL;
   const ctx = await mkContext();
   const page = await ctx.newPage();
@@ -51,14 +68,31 @@ async function runOnce({ mkContext, servers, tracker, targets }) {
   const cdp = await ctx.newCDPSession(page);
   // Thread CPU time rather than wall time: what the page itself cost, whatever else the machine ran.
   await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
-  await startTrace(cdp);
+  if (profile) await startProfile(cdp);
+  else await startTrace(cdp);
   const first = servers.log.length;
   const t0 = performance.now();
   await page.goto(`${servers.siteOrigin}/page/${tracker.id}`, { waitUntil: 'load' });
-  await page.waitForTimeout(P.settleAfterLoadMs);
+  const settled = performance.now() + P.settleAfterLoadMs;
   const mouse = (type, x, y, extra = {}) => cdp.send('Input.dispatchMouseEvent', { type, x, y, ...extra });
+  const key = (type) => cdp.send('Input.dispatchKeyEvent', { type, key: 'a', code: 'KeyA', windowsVirtualKeyCode: 65, ...(type === 'keyDown' && { text: 'a' }) });
+  // A click in the left margin (on nothing: no link, no intent target at any scroll position), then 'a'.
+  const interact = async () => {
+    await mouse('mousePressed', 5, 400, { button: 'left', clickCount: 1 });
+    await mouse('mouseReleased', 5, 400, { button: 'left', clickCount: 1 });
+    await key('keyDown');
+    await key('keyUp');
+  };
+  for (let i = 0; i < P.interactionsAfterLoad; i++) {
+    await interact();
+    await page.waitForTimeout(P.interactionGapMs);
+  }
+  await page.waitForTimeout(Math.max(0, settled - performance.now()));
   await mouse('mouseMoved', 640, 400);
-  for (let i = 0; i < P.scrollSteps; i++) await mouse('mouseWheel', 640, 400, { deltaX: 0, deltaY: P.scrollStepPx });
+  for (let i = 0; i < P.scrollSteps; i++) {
+    await mouse('mouseWheel', 640, 400, { deltaX: 0, deltaY: P.scrollStepPx });
+    if (i % P.interactEveryScrollSteps === P.interactEveryScrollSteps - 1) await interact();
+  }
   await page.waitForTimeout(300);
   const points = targets ?? (await hoverTargets(page));
   for (let i = 0; i < P.hovers; i++) {
@@ -67,7 +101,16 @@ async function runOnce({ mkContext, servers, tracker, targets }) {
     if (i % P.dwellEvery === P.dwellEvery - 1) await page.waitForTimeout(P.hoverDwellMs);
   }
   await page.waitForTimeout(P.settleAtEndMs);
+  // A fingerprint is computed inside the measured visit, however long it waits for a quiet moment:
+  // the trace ends only once it is done (polled every 250 ms, the same for both pages that compute one).
+  const done = FINGERPRINT_DONE[tracker.id];
+  if (done) await page.waitForFunction(done, undefined, { polling: 250, timeout: 20_000 }).catch(() => errors.push('fingerprint not computed within 20 s'));
   const { metrics } = await cdp.send('Performance.getMetrics');
+  if (profile) {
+    const p = await endProfile(cdp);
+    await ctx.close();
+    return { points, selfTimes: selfTimes(p, OUR_FILES) };
+  }
   const events = await endTrace(cdp);
   const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
   const [scrolledTo, pageHeight] = await page.evaluate(() => [(scrollY + innerHeight) / document.documentElement.scrollHeight, document.documentElement.scrollHeight]);
@@ -81,6 +124,8 @@ async function runOnce({ mkContext, servers, tracker, targets }) {
       traceTaskMs: mainThreadTaskMs(events, 'tdur'),
       traceScriptMs: scriptingMs(events, 'tdur'),
       traceWallMs: mainThreadTaskMs(events, 'dur'),
+      longTasks: longTaskCount(events),
+      interactions: interactionMs(events).map((x) => Math.round(x * 10) / 10),
       heapMB: m.JSHeapUsedSize / 2 ** 20,
       wallMs: performance.now() - t0,
       posts: sent.filter((e) => e.method === 'POST').length,
@@ -110,8 +155,26 @@ export async function measureCpu({ browser, mkContext, servers, trackers, repeat
     const elapsed = (performance.now() - started) / 1000;
     progress(`cpu round ${r + 1}/${repeats} (${elapsed.toFixed(0)} s)`);
   }
-  return summarise(runs, repeats);
+  const out = summarise(runs, repeats);
+  out.profile = await profileOurs({ mkContext, servers, trackers, targets });
+  return out;
 }
+
+/** Profiled visits of our variants (not counted above: the profiler slows the page down). */
+export async function profileOurs({ mkContext, servers, trackers, targets, visits = PROTOCOL.profiledVisits }) {
+  const out = {};
+  for (const t of trackers.filter((x) => x.ours)) {
+    const v = [];
+    for (let i = 0; i < visits; i++) v.push((await runOnce({ mkContext, servers, tracker: t, targets, profile: true })).selfTimes);
+    const p = topFrames(v);
+    // The line's text as of this run, for the report.
+    for (const f of p.top) f.code = sourceLine(ROOT, f.frame);
+    out[t.id] = p;
+  }
+  return out;
+}
+
+const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 
 const FIELDS = ['scriptMs', 'traceScriptMs', 'taskMs', 'traceTaskMs', 'traceWallMs', 'heapMB'];
 
@@ -129,6 +192,11 @@ export function summarise(runs, repeats) {
         row[f].interval = diffInterval(xs, bs);
       }
     }
+    // Every interaction of every visit, pooled; long tasks per visit.
+    const inter = rs.flatMap((r) => r.interactions ?? []);
+    if (inter.length) row.interactionMs = { median: median(inter), p90: quantile(inter, 0.9), max: Math.max(...inter), count: inter.length };
+    if (base && id !== 'none' && row.interactionMs) row.interactionMs.delta = row.interactionMs.median - median(base.flatMap((r) => r.interactions ?? []));
+    row.longTasks = { median: median(rs.map((r) => r.longTasks ?? 0)), max: Math.max(...rs.map((r) => r.longTasks ?? 0)) };
     row.scrolledTo = median(rs.map((r) => r.scrolledTo));
     row.pageHeight = median(rs.map((r) => r.pageHeight));
     row.errors = [...new Set(rs.flatMap((r) => r.errors))].slice(0, 10);

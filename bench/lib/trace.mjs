@@ -104,3 +104,24 @@ export function mainThreadTaskMs(events, field = 'tdur') {
 export function scriptingMs(events, field = 'tdur') {
   return outermostMs(events, (e) => SCRIPT_EVENTS.has(e.name), field);
 }
+
+/** How many top-level tasks on the page's main thread took over 50 ms of thread time (long tasks). */
+export function longTaskCount(events, overMs = 50) {
+  const main = pageMainThreads(events);
+  return events.filter((e) => e.ph === 'X' && e.name === 'RunTask' && main.has(`${e.pid}:${e.tid}`) && (e.tdur ?? e.dur) > overMs * 1000).length;
+}
+
+/**
+ * The latency of each interaction (click, key press) on the page, in ms: Event Timing's duration
+ * (input to the next frame painted), the longest of the interaction's events. The trace has them
+ * all, where a PerformanceObserver sees only those over 16 ms.
+ */
+export function interactionMs(events) {
+  const pids = new Set([...pageMainThreads(events)].map((k) => Number(k.split(':')[0])));
+  const byId = new Map();
+  for (const e of events) {
+    const d = e.name === 'EventTiming' && e.ph === 'b' && pids.has(e.pid) ? e.args?.data : undefined;
+    if (d?.interactionId) byId.set(d.interactionId, Math.max(byId.get(d.interactionId) ?? 0, d.duration));
+  }
+  return [...byId.values()];
+}

@@ -28,7 +28,8 @@ export const hoverIntent =
     let target: Element | null | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const over = (e: Event) => {
-      const x = (e.target as Element).closest?.(options?.selector || INTENT);
+      // (Mouse events target elements only, so `closest` is always there.)
+      const x = (e.target as Element).closest(options?.selector || INTENT);
       if (x === target) return;
       clearTimeout(timer);
       target = x;

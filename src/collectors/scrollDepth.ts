@@ -11,7 +11,8 @@ export interface ScrollDepthOptions {
 /**
  * Scroll milestones: `scroll/depth` with `ev` = the milestone, each once per page. Depth is measured
  * against the document height at that moment (pages that grow keep counting), at most once per frame,
- * from a passive listener.
+ * from a scroll listener (scroll events cannot be cancelled, so it never holds up scrolling and needs
+ * no `passive`).
  */
 /* @__NO_SIDE_EFFECTS__ */
 export const scrollDepth =
@@ -24,5 +25,5 @@ export const scrollDepth =
       const depth = ((scrollY + innerHeight) / document.documentElement.scrollHeight) * 100;
       for (const m of options?.marks || [25, 50, 75, 90]) depth >= m && first(m) && t.track(CATEGORY.scroll, 'depth', undefined, m);
     };
-    return all([on(window, 'scroll', () => (frame ||= requestAnimationFrame(measure)), { passive: true }), () => cancelAnimationFrame(frame)]);
+    return all([on(window, 'scroll', () => (frame ||= requestAnimationFrame(measure))), () => cancelAnimationFrame(frame)]);
   };

@@ -17,7 +17,7 @@ import { bytes } from './lib/bytes.js';
 import { cut } from './lib/cut.js';
 import { on } from './lib/on.js';
 import { eventId } from './lib/random.js';
-import { add, claim, settle } from './outbox.js';
+import { add, claim, scan, settle } from './outbox.js';
 import { touch } from './session.js';
 import { beacon, post } from './transport.js';
 import type { Context, Meta, Tracker, TrackerOptions } from './types.js';
@@ -33,6 +33,8 @@ export function createTracker(o: TrackerOptions): Tracker {
   const delay = o.delay ?? 1000;
   // The page load is activity: start (or keep) the session now, so collectors can see its id.
   let first = touch(Date.now())[1];
+  // What earlier pages left counts towards the outbox's length from the first event on.
+  scan();
   let attempt = 0;
   let notBefore = 0;
   let chain: Promise<unknown> = Promise.resolve();
@@ -145,6 +147,8 @@ export function createTracker(o: TrackerOptions): Tracker {
   const offs = [
     on(document, 'visibilitychange', hide),
     on(window, 'pagehide', hide),
+    // Another tab added or removed entries (or storage was cleared): know the outbox's length.
+    on(window, 'storage', scan),
     // Back online: retry now, not at the end of the backoff. Every tab hears this at the same moment,
     // so each waits a random moment, and the first one's claims reach the others before they look.
     on(window, 'online', () => {

@@ -29,19 +29,29 @@ export const LEASE_MS = 30_000;
 export const BODY_BUDGET = 48 * 1024;
 
 /**
+ * The outbox's keys as this page knows them, oldest first, so that adding an event lists nothing:
+ * read again at every claim (a send claims until the outbox is empty or a send fails, so what it
+ * removed is gone from here too) and on every `storage` event (another tab wrote), and kept in step
+ * by this page's own additions between them.
+ */
+let view: string[] = [];
+
+/** Reads the outbox's keys from storage. */
+export const scan = (): string[] => (view = keys(PREFIX));
+
+/**
  * Appends an item under `id` (keys sort in the order items were made) and returns the outbox
  * length. When full, the oldest go first, counted in the new event's `meta.dropped`.
  */
 export const add = (id: string, x: Item, max: number): number => {
-  const all = keys(PREFIX);
   // push: the new item's key counts, and being the newest it is never among the dropped.
-  const dropped = all.push(PREFIX + id) - max;
+  const dropped = view.push(PREFIX + id) - max;
   if (dropped > 0) {
-    all.splice(0, dropped).forEach(remove);
+    view.splice(0, dropped).forEach(remove);
     (x as WireEvent).meta = { ...(x as WireEvent).meta, dropped };
   }
   save(PREFIX + id, [0, x]);
-  return all.length;
+  return view.length;
 };
 
 /**
@@ -64,7 +74,7 @@ export const claim = (now: number): Claimed[] => {
   let size = 1;
   // An event is before: taken, or being sent by another tab.
   let before = 0;
-  for (const k of keys(PREFIX)) {
+  for (const k of scan()) {
     // (An entry another tab just removed loads as 0.)
     const v = load<Entry>(k);
     const x = v?.[1] as (WireEvent & Partial<CallEventBody>) | undefined;
