@@ -21,23 +21,28 @@ const inputs = () => {
   return n;
 };
 
+/** How many looks (QUIET_MS apart) before it starts anyway: a call tapped at once needs the id. */
+const LOOKS = 10;
+
 /**
  * Resolves in an idle period once the visitor has left the page alone for QUIET_MS: no input event
- * (click, key, pointer, touch) counted between two looks that far apart. A visitor who keeps
- * interacting never waits behind the computation; it starts when they pause. (Two looks a second at
- * most: reading the counters costs more than it seems. Idle callbacks come after every frame even
- * on a page that animates, so an animation does not hold it back. Without requestIdleCallback,
- * Safari: after one timer, as there are no counters to read either.)
+ * (click, key, pointer, touch) counted between two looks that far apart, or at the latest after
+ * LOOKS looks (about 5 s, the deadline the idle wait always had): a visitor who never pauses still
+ * gets an id for the call they tap and for their next visit. (Two looks a second at most: reading
+ * the counters costs more than it seems. Idle callbacks come after every frame even on a page that
+ * animates, so an animation does not hold it back. Without requestIdleCallback, Safari: after one
+ * timer, as there are no counters to read either.)
  */
 const quiet = () =>
   new Promise((done) => {
     // (Typed as always there; Safari has none.)
     const idle = window.requestIdleCallback as typeof requestIdleCallback | undefined;
     let seen = -1;
+    let looks = LOOKS;
     const look = () =>
       idle!(() => {
         const n = inputs();
-        n == seen ? done(0) : ((seen = n), setTimeout(look, QUIET_MS));
+        n == seen || !--looks ? done(0) : ((seen = n), setTimeout(look, QUIET_MS));
       });
     idle ? look() : setTimeout(done);
   });

@@ -34,4 +34,42 @@ describe('fingerprint chunk', () => {
     expect(await id).toBe('fp-computed');
     expect(JSON.parse(localStorage.getItem(FP_KEY)!)).toEqual(['fp-computed', Date.now() + 24 * 3600_000]);
   });
+
+  describe('with idle callbacks and Event Timing counters', () => {
+    let inputs = 0;
+    beforeEach(() => {
+      inputs = 0;
+      vi.stubGlobal('requestIdleCallback', (cb: () => void) => setTimeout(cb, 1));
+      Object.defineProperty(performance, 'eventCounts', { configurable: true, get: () => new Map([['click', inputs]]) });
+      return () => {
+        vi.unstubAllGlobals();
+        delete (performance as { eventCounts?: unknown }).eventCounts;
+      };
+    });
+
+    it('starts once the visitor has left the page alone for half a second', async () => {
+      const id = visitorId();
+      await vi.advanceTimersByTimeAsync(200);
+      inputs++; // a click before the second look: not quiet yet
+      await vi.advanceTimersByTimeAsync(400);
+      expect(load).not.toHaveBeenCalled();
+      await vi.advanceTimersByTimeAsync(600);
+      expect(await id).toBe('fp-computed');
+    });
+
+    it('starts anyway after about five seconds of a visitor who never pauses', async () => {
+      const id = visitorId();
+      const busyFor = async (ms: number) => {
+        for (let t = 0; t < ms; t += 100) {
+          inputs++; // an input every 100 ms
+          await vi.advanceTimersByTimeAsync(100);
+        }
+      };
+      await busyFor(4_000);
+      expect(load).not.toHaveBeenCalled();
+      await busyFor(1_500);
+      expect(load).toHaveBeenCalledTimes(1);
+      expect(await id).toBe('fp-computed');
+    });
+  });
 });

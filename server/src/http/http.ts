@@ -85,8 +85,12 @@ export async function readBodyCapped(request: Request, limit = MAX_BODY_BYTES): 
   if (declared !== null && Number(declared) > limit) throw tooLarge(limit);
   // A transport that reads the body itself (the Node binding) skips the web stream's per-chunk promises.
   if (typeof (request as Partial<DirectBody>).readBodyUpTo === 'function') return (request as unknown as DirectBody).readBodyUpTo(limit, () => tooLarge(limit));
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
+  return request.body ? readStreamCapped(request.body, limit, () => tooLarge(limit)) : new Uint8Array(0);
+}
+
+/** A body stream read into bytes, cancelled as soon as it passes `limit`. */
+export async function readStreamCapped(body: ReadableStream<Uint8Array>, limit: number, tooLarge: () => Error): Promise<Uint8Array> {
+  const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -94,9 +98,10 @@ export async function readBodyCapped(request: Request, limit = MAX_BODY_BYTES): 
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      // Stop the upload: the rest of the stream is never read.
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(limit);
+      // Stop the upload: the rest of the stream is never read. Not awaited: cancelling one branch of
+      // a teed body (a cloned request) settles only once the other branch is cancelled too.
+      void reader.cancel().catch(() => undefined);
+      throw tooLarge();
     }
     chunks.push(value);
   }

@@ -7,7 +7,7 @@
  * `Request` on every other runtime.
  */
 import type { IncomingMessage } from 'node:http';
-import type { DirectBody } from '../http/http.js';
+import { readStreamCapped, type DirectBody } from '../http/http.js';
 import type { BodyReader } from './body.js';
 
 /** The read side of `Headers` over Node's parsed headers (names already lower-cased). */
@@ -98,12 +98,28 @@ export class NodeRequest implements DirectBody {
     return this.stream === null && this.hasBody;
   }
 
-  /** The body read straight into bytes, capped (http.ts readBodyCapped); it can be read once. */
+  /**
+   * The body read straight into bytes, capped (http.ts readBodyCapped); it can be read once. After
+   * `body` or `clone()` made the stream, it is read from that stream instead.
+   */
   async readBodyUpTo(limit: number, tooLarge: () => Error): Promise<Uint8Array> {
     if (!this.hasBody) return new Uint8Array(0);
-    if (this.stream !== undefined) throw new TypeError('The body was already read.');
+    if (this.stream) return readStreamCapped(this.stream, limit, tooLarge);
+    if (this.stream === null) throw new TypeError('The body was already read.');
     this.stream = null;
     return this.reader.upTo(limit, tooLarge);
+  }
+
+  /**
+   * A real `Request` with the same method, URL, headers and body (the stream is teed, as
+   * `Request.clone()` does), for code around the handler that reads the body first: a proxy, a
+   * logger, a test double.
+   */
+  clone(): Request {
+    const body = this.body;
+    let copy: ReadableStream<Uint8Array> | null = null;
+    if (body) [this.stream, copy] = body.tee();
+    return new Request(this.url, { method: this.method, headers: [...this.headers], body: copy, signal: this.signal, duplex: 'half' } as RequestInit);
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {

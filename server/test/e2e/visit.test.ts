@@ -9,7 +9,7 @@ import { backends } from '../support/db.js';
 import { launchBrowser, newVisitor } from './support/browser.js';
 import { startDemoServer, type DemoServer } from './support/server.js';
 import { callsMatching, contractScore, eventsOf, eventually, isFingerprintNote, sessionsWhere, summary, visitorEvents, type EventRow } from './support/expect-db.js';
-import { PHONE, WAYS, checkPages, callPhone, grantConsent, restOnPhone, scrollToBottom, secondRoute, submitForm, trackerReady } from '../../../test/support/ways.js';
+import { PHONE, WAYS, checkPages, callPhone, fingerprintReady, grantConsent, restOnPhone, scrollToBottom, secondRoute, submitForm, trackerReady } from '../../../test/support/ways.js';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -55,6 +55,9 @@ describe.each(backends)('on %s', (kind) => {
       await page.goto(`${server.url}${way.path}?gclid=${gclid}`);
       await trackerReady(page);
       await grantConsent(page);
+      // The fingerprint is computed once the visitor pauses (or after ~5 s): this visitor pauses
+      // here, so the session and the call carry it (a call tapped earlier waits for it: below).
+      await fingerprintReady(page);
       await scrollToBottom(page);
       await restOnPhone(page);
       await callPhone(page);
