@@ -460,7 +460,7 @@ async function main() {
       generatedAt: new Date().toISOString(),
       command: `node bench/ingest.mjs --duration ${DURATION_MS / 1000} --concurrency ${CONCURRENCY} --rates ${RATES.join(',')} --queue-rate ${QUEUE_RATE} --processes ${PROCESSES.join(',')}`,
       note:
-        'One machine runs PostgreSQL, NATS, Redis, the server and the load generators; its 2 vCPUs were shared with other engineers\' builds and tests while this ran (see the load averages), so the numbers are a floor. Closed loops: wrk 4.1 (Debian), one thread per connection (each connection sends its own sessions in order, as a tab does). Fixed-rate schedules: the benchmark\'s own Node process (node:http, keep-alive agent), since wrk has no fixed-rate mode; latency counts from the scheduled time. Rate limits were raised to 1e9 a minute (in memory for one process, in Redis for the process comparison). Request logging was off.',
+        'One machine runs PostgreSQL, NATS, Redis, the server and the load generators; on its 2 vCPUs the load averages beside each part show whether anything else ran (a mean above 2 means other work shared the cores, and the numbers are then a floor). Closed loops: wrk 4.1 (Debian), one thread per connection (each connection sends its own sessions in order, as a tab does). Fixed-rate schedules: the benchmark\'s own Node process (node:http, keep-alive agent), since wrk has no fixed-rate mode; latency counts from the scheduled time. Rate limits were raised to 1e9 a minute (in memory for one process, in Redis for the process comparison). Request logging was off.',
       machine: {
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model ?? null,
