@@ -17,7 +17,7 @@ import { runUploadJob, type SiteUploadReport } from '../../ads/upload-job.js';
 import type { Logger } from '../../http/log.js';
 import { googleEndpoints } from '../ads-env.js';
 import { withDb } from './database.js';
-import { CliError, DATABASE_FLAGS, SITE_FLAG, type Command, type Flag, type Parsed } from './spec.js';
+import { CliError, DATABASE_FLAGS, SITE_FLAG, unknownSite, type Command, type Flag, type Parsed } from './spec.js';
 
 /** The flag values as the settings code reads them (strings, the repeatable --event-action, --no-check). */
 type StringFlag = 'site' | 'customer-id' | 'login-customer-id' | 'client-id' | 'time-zone' | 'currency' | 'call-action' | 'call-value'
@@ -90,7 +90,7 @@ async function siteOf(db: Db, publicId: string): Promise<{ id: string; userId: s
     'select s.id, s.user_id, u.email from public.sites s join auth.users u on u.id = s.user_id where s.public_id = $1',
     [publicId],
   );
-  if (!row) throw usage(`No site has the id ${publicId}.`);
+  if (!row) throw unknownSite(publicId);
   return { id: row.id, userId: row.user_id, email: row.email };
 }
 
@@ -217,7 +217,7 @@ const upload: Command = {
     return withMigratedDb(parsed, async (db) => {
       const log: Logger = () => undefined; // the report below says it all, on stdout
       const reports = await runUploadJob({ db, keyring, log, ...googleEndpoints(process.env) }, v.site);
-      if (reports.length === 0) out(v.site ? `No site has the id ${v.site}.` : 'No site uploads through the API (opsmantik ads connect).');
+      if (reports.length === 0) out(v.site ? unknownSite(v.site).message : 'No site uploads through the API (opsmantik ads connect).');
       for (const r of reports) printReport(r, out);
       return reports.some((r) => r.status === 'auth' || r.status === 'failed' || r.status === 'not_connected') || (v.site && reports.length === 0) ? 2 : 0;
     });

@@ -3,7 +3,7 @@ import { migrate } from '../../store/db/migrate.js';
 import { createSite } from '../../store/sites.js';
 import { changeOrigins, deleteSite, listSites, normalizeOrigins, rotateCredential, sameSites } from '../../store/site-admin.js';
 import { describeTarget, withDb } from './database.js';
-import { CliError, DATABASE_FLAGS, SITE_FLAG, setting, type Command, type Flag, type Parsed } from './spec.js';
+import { CliError, DATABASE_FLAGS, SITE_FLAG, setting, unknownSite, type Command, type Flag, type Parsed } from './spec.js';
 
 const SITE = SITE_FLAG;
 const ORIGIN: Flag = { name: 'origin', type: 'string', multiple: true, env: 'OPSMANTIK_ORIGINS', placeholder: 'URL', description: 'An origin the site sends from (https://shop.example; https://*.example.com for subdomains)' };
@@ -22,7 +22,6 @@ function origins(parsed: Parsed): string[] {
   return n.origins;
 }
 
-const unknownSite = (id: string) => new CliError(`No site has the id ${JSON.stringify(id)}; "opsmantik site list" shows them.`);
 
 export const siteCreate: Command = {
   words: ['site', 'create'],

@@ -86,3 +86,6 @@ export const DATABASE_FLAGS: Flag[] = [
 
 /** The site a command acts on, by its public id. */
 export const SITE_FLAG: Flag = { name: 'site', type: 'string', env: 'OPSMANTIK_SITE', placeholder: 'ID', description: 'Public id of the site (om_...)' };
+
+/** The error for a --site that names no site, the same for every command. */
+export const unknownSite = (id: string): CliError => new CliError(`No site has the id ${JSON.stringify(id)}; "opsmantik site list" shows them.`);
