@@ -1,10 +1,11 @@
 /**
- * One group of /api/sync requests written in one transaction with three set-based, prepared
- * statements, whatever the number of requests, sessions and events:
- *   1. every touched session upserted (locks the rows, in key order, and returns what is stored);
+ * One group of /api/sync requests written in one transaction with three set-based statements,
+ * whatever the number of requests, sessions and events:
+ *   1. every touched session locked in key order, the new ones inserted, and what is stored
+ *      returned (prepared);
  *   2. every event inserted (a repeated `(sid, i)` is ignored) and every touched session's facts
  *      read back (neutral counts and maxima; the categories come from the wire module);
- *   3. every touched session's score, attribution and counts updated.
+ *   3. every touched session's score, attribution, counts and missing fields updated.
  * The score and attribution rules stay in rules/scoring.ts and rules/attribution.ts, run here
  * between statements 2 and 3.
  */
@@ -57,28 +58,61 @@ interface SessionFacts {
 
 // Rows travel as one JSON text parameter per statement (`::text::jsonb`: the two drivers serialise
 // a jsonb parameter differently), so each statement's text is fixed and stays prepared.
-// The conflict target is the sessions key; the WHERE keeps another site's row untouched (and
-// unreturned: that request is refused). KEY SHAPE: docs/server.md, "Write path".
-const UPSERT_SESSIONS = `
-insert into public.sessions as s
-  (id, created_month, site_id, fingerprint, gclid, gbraid, wbraid, referrer, landing_url, utm, user_agent)
-select x.id, x.m, x.site, x.fp, x.gclid, x.gbraid, x.wbraid, x.r, x.u, x.utm, x.ua
-  from jsonb_to_recordset($1::text::jsonb) as x(id uuid, m date, site uuid, fp text, gclid text, gbraid text,
-                                               wbraid text, r text, u text, utm jsonb, ua text)
- order by x.id, x.m
-on conflict (id, created_month) do update set
-  fingerprint = coalesce(s.fingerprint, excluded.fingerprint),
-  gclid = coalesce(s.gclid, excluded.gclid),
-  gbraid = coalesce(s.gbraid, excluded.gbraid),
-  wbraid = coalesce(s.wbraid, excluded.wbraid),
-  referrer = coalesce(s.referrer, excluded.referrer),
-  landing_url = coalesce(s.landing_url, excluded.landing_url),
-  utm = coalesce(s.utm, excluded.utm),
-  user_agent = coalesce(s.user_agent, excluded.user_agent)
-where s.site_id = excluded.site_id
-returning id::text as id, created_month::text as m, site_id::text as site_id, attribution, fingerprint,
+//
+// Statement 1 locks the sessions that exist (in key order) and inserts only the new ones: an
+// existing session gets no new row version here, so neither its row triggers nor the change
+// stream's UPDATE trigger run for it; its fields are merged once, in the score update. `locked`
+// reads this statement's snapshot and FOR UPDATE returns the newest version of each row it waits
+// for. A session another group inserted after that snapshot is neither locked nor inserted (the
+// insert waits for it and does nothing): LOCK_SESSIONS reads it again in a statement of its own.
+// Only this site's rows are locked, and another site's row is never returned: that request is
+// refused. Each session is looked up in a lateral subquery (OFFSET 0 keeps it one): a key lookup
+// whatever the partition's size when the plan was made (see below). KEY SHAPE: docs/server.md,
+// "Write path".
+const STORED_COLUMNS = `id::text as id, created_month::text as m, site_id::text as site_id, attribution, fingerprint,
           gclid, gbraid, wbraid, referrer, created_at`;
+const LOCK_OR_INSERT_SESSIONS = `
+with x as (
+  select * from jsonb_to_recordset($1::text::jsonb) as x(id uuid, m date, site uuid, fp text, gclid text, gbraid text,
+                                                        wbraid text, r text, u text, utm jsonb, ua text)),
+locked as (
+  select s.*
+    from (select x.id, x.m, x.site from x order by x.id, x.m) k
+   cross join lateral (
+     select s.id, s.created_month, s.site_id, s.attribution, s.fingerprint, s.gclid, s.gbraid, s.wbraid, s.referrer,
+            s.created_at
+       from public.sessions s
+      where s.id = k.id and s.created_month = k.m and (s.site_id = k.site) is true
+     offset 0
+        for update) s),
+ins as (
+  insert into public.sessions as s
+    (id, created_month, site_id, fingerprint, gclid, gbraid, wbraid, referrer, landing_url, utm, user_agent)
+  select x.id, x.m, x.site, x.fp, x.gclid, x.gbraid, x.wbraid, x.r, x.u, x.utm, x.ua from x
+   where not exists (select 1 from locked l where l.id = x.id and l.created_month = x.m)
+   order by x.id, x.m
+  on conflict (id, created_month) do nothing
+  returning id, created_month, site_id, attribution, fingerprint, gclid, gbraid, wbraid, referrer, created_at)
+select ${STORED_COLUMNS} from locked
+union all
+select ${STORED_COLUMNS} from ins`;
 
+/** The sessions statement 1 could not see: locked in a statement of their own (a new snapshot). */
+const LOCK_SESSIONS = `
+select ${STORED_COLUMNS}
+  from public.sessions
+ where id = any((select $2::text::uuid[])::uuid[]) and (id, created_month, site_id) in (
+   select x.id, x.m, x.site from jsonb_to_recordset($1::text::jsonb) as x(id uuid, m date, site uuid))
+ order by id, created_month
+   for update`;
+
+// Plans and partition sizes: a plan made while a month's partition is new and small reads it whole
+// (a hash join over a sequential scan, or an index on the site alone, as cheap as any on an empty
+// table), and a prepared plan keeps doing so as the partition grows: PostgreSQL's CPU per request
+// grew with the table (docs/server.md, "Plans by key"). So the stored events are read per
+// session in a lateral subquery, the site conditions are written `(...) is true` (no index can
+// serve them, which leaves the session's and the fingerprint's indexes), and statements 2 and 3
+// are planned at each run.
 // `stored` sees the table as it was before this statement (every earlier writer of these sessions
 // has committed: statement 1 holds their row locks) and `ins` adds what this one wrote.
 const INSERT_EVENTS_READ_FACTS = `
@@ -98,7 +132,11 @@ every as (
   select session_id, session_month, event_category, event_action, event_value, created_at from ins
   union all
   select e.session_id, e.session_month, e.event_category, e.event_action, e.event_value, e.created_at
-    from touched t join public.events e on e.session_id = t.id and e.session_month = t.m and e.site_id = t.site),
+    from touched t cross join lateral (
+      select e.session_id, e.session_month, e.event_category, e.event_action, e.event_value, e.created_at
+        from public.events e
+       where e.session_id = t.id and e.session_month = t.m and (e.site_id = t.site) is true
+      offset 0) e),
 facts as (
   select session_id, session_month, count(*) as n,
          bool_or(event_category = $3) as conversion,
@@ -117,21 +155,30 @@ select t.id::text as id, t.m::text as m, coalesce(f.n, 0) as n, f.conversion, f.
          select 1 from public.sessions p
           where p.site_id = t.site and p.fingerprint = t.fp
             and (p.gclid is not null or p.gbraid is not null or p.wbraid is not null)
-            and p.created_at < t.created_at
+            and (p.created_at < t.created_at) is true
             and not (p.id = t.id and p.created_month = t.m)) else false end as earlier
   from touched t
   left join facts f on f.session_id = t.id and f.session_month = t.m
   left join added a on a.session_id = t.id and a.session_month = t.m`;
 
 // `s.id = any($2)` lets the planner find the rows by key: joined to the recordset alone (estimated
-// at 100 rows whatever it holds) it read the whole month's partition for every group.
+// at 100 rows whatever it holds) it read the whole month's partition for every group. The array is
+// a subquery, parsed once per statement (a cast of the parameter in a scan's filter is parsed for
+// every row). A stored field keeps its value; a missing one takes the group's (a fingerprint after
+// consent, say).
 const UPDATE_SCORES = `
 update public.sessions s
    set lead_score = x.score, attribution = x.attribution, event_count = x.n,
-       first_event_at = x.first_at, last_event_at = x.last_at, updated_at = now()
+       first_event_at = x.first_at, last_event_at = x.last_at, updated_at = now(),
+       fingerprint = coalesce(s.fingerprint, x.fp), gclid = coalesce(s.gclid, x.gclid),
+       gbraid = coalesce(s.gbraid, x.gbraid), wbraid = coalesce(s.wbraid, x.wbraid),
+       referrer = coalesce(s.referrer, x.r), landing_url = coalesce(s.landing_url, x.u),
+       utm = coalesce(s.utm, x.utm), user_agent = coalesce(s.user_agent, x.ua)
   from jsonb_to_recordset($1::text::jsonb) as x(id uuid, m date, site uuid, score smallint, attribution text,
-                                               n integer, first_at timestamptz, last_at timestamptz)
- where s.id = any($2::text::uuid[]) and s.id = x.id and s.created_month = x.m and s.site_id = x.site`;
+                                               n integer, first_at timestamptz, last_at timestamptz, fp text,
+                                               gclid text, gbraid text, wbraid text, r text, u text, utm jsonb,
+                                               ua text)
+ where s.id = any((select $2::text::uuid[])::uuid[]) and s.id = x.id and s.created_month = x.m and s.site_id = x.site`;
 
 const iso = (v: string | Date | null) => (v === null ? null : new Date(v).toISOString());
 
@@ -142,21 +189,32 @@ const iso = (v: string | Date | null) => (v === null ? null : new Date(v).toISOS
  */
 export async function writeGroup(tx: Queryable, plan: Plan): Promise<Map<number, RequestOutcome>> {
   const prepare = { prepare: true };
-  const stored = await tx.query<StoredSession>(
-    UPSERT_SESSIONS,
-    [
-      JSON.stringify(
-        plan.sessions.map((s) => ({
-          id: s.id, m: s.month, site: s.siteId, fp: s.fingerprint, gclid: s.gclid, gbraid: s.gbraid, wbraid: s.wbraid,
-          r: s.referrer, u: s.landingUrl, utm: s.utm, ua: s.userAgent,
-        })),
-      ),
-    ],
-    prepare,
-  );
-  // A row comes back only where the stored session is this site's (KEY SHAPE: the site is compared here).
+  // Statements 2 and 3 are planned at each run, against the partitions' sizes now (see above).
+  const replan = { prepare: false };
+  const sessionRows = plan.sessions.map((s) => ({
+    id: s.id, m: s.month, site: s.siteId, fp: s.fingerprint, gclid: s.gclid, gbraid: s.gbraid, wbraid: s.wbraid,
+    r: s.referrer, u: s.landingUrl, utm: s.utm, ua: s.userAgent,
+  }));
+  const ids = (sessions: readonly { id: string }[]) => `{${sessions.map((s) => s.id).join(',')}}`;
+  const stored = await tx.query<StoredSession>(LOCK_OR_INSERT_SESSIONS, [JSON.stringify(sessionRows)], prepare);
   const rows = new Map(stored.map((row) => [sessionKeyOf(row.id, row.m), row]));
-    const refused = new Set(plan.refused);
+  const unseen = plan.sessions.filter((s) => !rows.has(s.key));
+  if (unseen.length) {
+    const late = await tx.query<StoredSession>(LOCK_SESSIONS, [JSON.stringify(unseen.map((s) => ({ id: s.id, m: s.month, site: s.siteId }))), ids(unseen)], prepare);
+    for (const row of late) rows.set(sessionKeyOf(row.id, row.m), row);
+  }
+  // The session as the score update leaves it: stored fields first, the group's where none is stored.
+  for (const s of plan.sessions) {
+    const row = rows.get(s.key);
+    if (!row) continue;
+    row.fingerprint ??= s.fingerprint;
+    row.gclid ??= s.gclid;
+    row.gbraid ??= s.gbraid;
+    row.wbraid ??= s.wbraid;
+    row.referrer ??= s.referrer;
+  }
+  // A row comes back only where the stored session is this site's (KEY SHAPE: the site is compared here).
+  const refused = new Set(plan.refused);
   plan.requests.forEach((req, r) => {
     if (req.sessions.some((g) => rows.get(g.key)?.site_id !== req.input.siteIds.get(g.events[0]!.s))) refused.add(r);
   });
@@ -181,7 +239,7 @@ export async function writeGroup(tx: Queryable, plan: Plan): Promise<Map<number,
     INSERT_EVENTS_READ_FACTS,
     [JSON.stringify(events), JSON.stringify(touched), CATEGORY.conversion, CATEGORY.interaction, CATEGORY.hoverIntent,
       CATEGORY.scroll, SCROLL_DEPTH_ACTION],
-    prepare,
+    replan,
   );
 
   const scores = new Map<string, number>();
@@ -203,10 +261,14 @@ export async function writeGroup(tx: Queryable, plan: Plan): Promise<Map<number,
       const r = owner.get(`${key}\u0000${i}`);
       if (r !== undefined) insertedBy.set(r, (insertedBy.get(r) ?? 0) + 1);
     }
-    return { id: f.id, m: f.m, site: row.site_id, score, attribution, n: Number(f.n), first_at: iso(f.first_at), last_at: iso(f.last_at) };
+    const s = planned.get(key)!;
+    return {
+      id: f.id, m: f.m, site: row.site_id, score, attribution, n: Number(f.n), first_at: iso(f.first_at), last_at: iso(f.last_at),
+      fp: s.fingerprint, gclid: s.gclid, gbraid: s.gbraid, wbraid: s.wbraid, r: s.referrer, u: s.landingUrl, utm: s.utm, ua: s.userAgent,
+    };
   });
   // The commit travels with this statement (one round trip for both).
-  await tx.query(UPDATE_SCORES, [JSON.stringify(updates), `{${updates.map((u) => u.id).join(',')}}`], { prepare: true, last: true });
+  await tx.query(UPDATE_SCORES, [JSON.stringify(updates), ids(updates)], { ...replan, last: true });
 
   const outcomes = new Map<number, RequestOutcome>();
   plan.requests.forEach((req, r) => {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/db.js';
 import { counts, openHarness, sync, wireEvent, type Harness } from '../support/harness.js';
-import { monthOf, type WireEvent } from '../../../src/wire.js';
+import type { WireEvent } from '../../../src/wire.js';
 import { shiftMonth } from '../../src/rules/months.js';
 import { leadScore } from '../../src/rules/scoring.js';
 import { commitGroup } from '../../src/store/group-commit.js';
@@ -140,5 +140,47 @@ describe.each(backends)('group commit on %s', (kind) => {
     expect(results[1]).not.toBeInstanceOf(SessionConflictError);
     for (const n of [0, 2, 3]) expect(results[n]).toEqual({ score: 0, accepted: 1, clickIds: {} });
     expect(await h.db.query('select 1 from public.sessions where id = $1', [bad.events[0]!.sid])).toEqual([]);
+  });
+});
+
+// Two groups in flight with the same new session: one inserts it, the other's first statement
+// cannot see it yet (its snapshot is older) and must still write to it once it is committed.
+describe.runIf(backends.includes('postgres'))('group commit racing a concurrent insert of the same session on postgres', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await openHarness('postgres');
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('writes to a session another transaction inserted while this group waited for it', async () => {
+    const siteIds = new Map([[h.site.publicId, h.site.id]]);
+    const event = wireEvent(h.site.publicId, { i: 'late', ec: 'interaction', ea: 'click' });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let inserted!: () => void;
+    const insertedYet = new Promise<void>((r) => (inserted = r));
+    const other = h.db.transaction(async (tx) => {
+      await tx.query(`insert into public.sessions (id, created_month, site_id) values ($1, $2::date, $3)`, [
+        event.sid, `${event.sm}-01`, h.site.id,
+      ]);
+      inserted();
+      await gate;
+    });
+    await insertedYet;
+    const group = commitGroup(h.db, [{ events: [event], siteIds, now: Date.now(), userAgent: null, cookieClickIds: {} }]);
+    // Commit the other transaction only once this group is waiting on its row.
+    for (;;) {
+      const [w] = await h.db.query<any>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
+      if (w.n > 0) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    release();
+    await other;
+    const [result] = await group;
+    expect(result).toEqual({ score: expectedScore([event]), accepted: 1, clickIds: {} });
+    const [row] = await h.db.query<any>('select event_count, lead_score from public.sessions where id = $1', [event.sid]);
+    expect(row).toEqual({ event_count: 1, lead_score: expectedScore([event]) });
   });
 });
