@@ -128,8 +128,11 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
   }
 
   // postgres.js rows are an Array subclass with extra fields; callers only need the rows.
-  const run = async <T>(target: postgres.Sql | postgres.TransactionSql, text: string, params: readonly unknown[], o?: QueryOptions) =>
-    (await target.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: o?.prepare === true })) as unknown as T[];
+  // postgres.js sends a query when its then() is first called. `await` calls it a microtask later,
+  // so a statement awaited here went out after a COMMIT created in the same tick (the transaction's
+  // `last` statement then ran after the commit, in a transaction of its own): then() right away.
+  const run = <T>(target: postgres.Sql | postgres.TransactionSql, text: string, params: readonly unknown[], o?: QueryOptions): Promise<T[]> =>
+    target.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: o?.prepare === true }).then((rows) => rows as unknown as T[]);
   return {
     kind: 'postgres',
     query: <T>(text: string, params: readonly unknown[] = [], o?: QueryOptions) => guarded((sql) => run<T>(sql, text, params, o)),
