@@ -8,6 +8,10 @@
 // docs/benchmarks-chart.svg (section 4, ingestion, comes from bench/ingest.mjs's own results).
 //
 //   node bench/run.mjs [--parts size,cpu,wire,firefox] [--repeats 7] [--no-build] [--with-ingest]
+//                      [--trackers opsmantik,plausible]
+// --trackers: parts 2 and 3 (Chromium) visit only these pages, plus the page alone that every figure is
+// measured against; for quick A/B runs. Such a partial run prints its medians and writes
+// bench/results/partial/*.json only: bench/results/ and the docs keep the last full run.
 import { spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,8 +25,10 @@ const { values: args } = parseArgs({
     repeats: { type: 'string', default: '7' },
     'no-build': { type: 'boolean', default: false },
     'with-ingest': { type: 'boolean', default: false },
+    trackers: { type: 'string' },
   },
 });
+const only = args.trackers && ['none', ...args.trackers.split(',').map((s) => s.trim())];
 const parts = new Set(args.parts.split(',').map((s) => s.trim()));
 const repeats = Number(args.repeats);
 const command = `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`;
@@ -70,11 +76,12 @@ const chromiumVersion = (() => {
   }
 })();
 
-mkdirSync(RESULTS, { recursive: true });
-const write = (name, data) => writeFileSync(join(RESULTS, name), `${JSON.stringify(data, null, 2)}\n`);
+const out = only ? join(RESULTS, 'partial') : RESULTS;
+mkdirSync(out, { recursive: true });
+const write = (name, data) => writeFileSync(join(out, name), `${JSON.stringify(data, null, 2)}\n`);
 // Each part records when it ran, for how long, and how busy the machine was meanwhile, so that a
 // partial run (--parts cpu) keeps the other parts' records.
-const metaFile = join(RESULTS, 'meta.json');
+const metaFile = join(out, 'meta.json');
 const previous = existsSync(metaFile) ? JSON.parse(readFileSync(metaFile, 'utf8')) : {};
 const partsMeta = { ...(previous.parts || {}) };
 async function part(name, fn) {
@@ -105,7 +112,7 @@ if (parts.has('size')) {
 
 if (parts.has('cpu') || parts.has('wire')) {
   const { launch, contextFactory, prepare } = await import('./lib/browser.mjs');
-  const { servers, trackers, missing } = await prepare();
+  const { servers, trackers, missing } = await prepare(only);
   if (missing.length) log(`left out (file missing): ${missing.join(', ')}`);
   const browser = await launch();
   try {
@@ -121,7 +128,12 @@ if (parts.has('cpu') || parts.has('wire')) {
       await part('cpu', async () => {
         log(`part 2: main-thread cost, ${repeats} rounds of ${trackers.length} pages (about ${Math.round((repeats * trackers.length * 10) / 60)} min)`);
         const { measureCpu } = await import('./lib/cpu.mjs');
-        write('cpu.json', await measureCpu({ browser, mkContext, servers, trackers, repeats, progress: log }));
+        const cpu = await measureCpu({ browser, mkContext, servers, trackers, repeats, progress: log });
+        write('cpu.json', cpu);
+        if (only) {
+          for (const [id, r] of Object.entries(cpu.trackers)) log(`${id}: scripting (trace) median ${r.traceScriptMs.median.toFixed(1)} ms, over the page alone ${r.traceScriptMs.delta?.toFixed(1) ?? '-'} ms ${JSON.stringify(r.traceScriptMs.values)}`);
+          for (const [id, p] of Object.entries(cpu.profile)) log(`${id} profile, ${p.totalMs} ms self time:\n${p.top.map((f) => `  ${f.ms} ms  ${f.frame}`).join('\n')}`);
+        }
       });
     }
   } finally {
@@ -163,7 +175,10 @@ write('meta.json', {
   seconds: Math.round((Date.now() - started) / 1000),
 });
 
-log('rendering docs/benchmarks.md');
-const { render } = await import('./report.mjs');
-render();
+if (only) log(`partial run (--trackers): results in ${out}, docs/benchmarks.md left as it was`);
+else {
+  log('rendering docs/benchmarks.md');
+  const { render } = await import('./report.mjs');
+  render();
+}
 log(`done in ${Math.round((Date.now() - started) / 1000)} s`);

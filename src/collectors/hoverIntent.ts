@@ -1,7 +1,7 @@
 import { CATEGORY } from '../wire.js';
 import { INTENT } from '../tracker/lib/intent.js';
 import { label } from '../tracker/lib/label.js';
-import { all, on } from '../tracker/lib/on.js';
+import { on } from '../tracker/lib/on.js';
 import { oncePerPage } from '../tracker/lib/perPage.js';
 import type { Collector } from '../tracker/types.js';
 
@@ -30,11 +30,11 @@ export const hoverIntent =
     const over = (e: Event) => {
       // (Mouse events target elements only, so `closest` is always there.)
       const x = (e.target as Element).closest(options?.selector || INTENT);
-      if (x === target) return;
+      if (x == target) return;
       clearTimeout(timer);
       target = x;
       if (x) timer = setTimeout(() => first(x) && t.track(CATEGORY.hoverIntent, 'hover', label(x), dwell), dwell);
     };
     // Moving on fires mouseover on the next element, which ends the dwell on this one.
-    return all([on(document, 'mouseover', over, true), () => clearTimeout(timer)]);
+    return [on(document, 'mouseover', over, true), () => clearTimeout(timer)];
   };

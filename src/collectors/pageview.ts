@@ -1,5 +1,5 @@
 import { CATEGORY } from '../wire.js';
-import { all, on } from '../tracker/lib/on.js';
+import { on } from '../tracker/lib/on.js';
 import type { Collector } from '../tracker/types.js';
 
 /**
@@ -11,7 +11,7 @@ import type { Collector } from '../tracker/types.js';
 /* @__NO_SIDE_EFFECTS__ */
 export const pageview = (): Collector => (t) => {
   let url: string | undefined;
-  const check = () => url !== (url = location.href) && t.track(CATEGORY.pageview, 'view');
+  const check = () => url != (url = location.href) && t.track(CATEGORY.pageview, 'view');
   const h = history as unknown as Record<string, (...a: unknown[]) => void>;
   const wrap = (k: string) => {
     const orig = h[k]!;
@@ -23,5 +23,5 @@ export const pageview = (): Collector => (t) => {
     return () => (h[k] = orig);
   };
   queueMicrotask(check);
-  return all([wrap('pushState'), wrap('replaceState'), on(window, 'popstate', check)]);
+  return [wrap('pushState'), wrap('replaceState'), on(window, 'popstate', check)];
 };

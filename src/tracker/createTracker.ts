@@ -67,7 +67,7 @@ export function createTracker(o: TrackerOptions): Tracker {
       } else {
         try {
           const r = await post(to, body);
-          if (r.status === 429 || r.status > 499) throw r;
+          if (r.status == 429 || r.status > 499) throw r;
           // Any other refusal would be refused again: drop it rather than retry forever.
           if (DEBUG && !r.ok) warn('dropped', b.length, call ? 'call:' : 'events:', r.status);
           settle(b);
@@ -131,13 +131,13 @@ export function createTracker(o: TrackerOptions): Tracker {
     track,
     conversion: (name, value) => track(CATEGORY.conversion, name, undefined, value),
     consent: (state) => {
-      t._c = state === 'granted';
+      t._c = state == 'granted';
       t._l.forEach((fn) => fn());
     },
     flush,
     destroy: () => {
       clearTimeout(timer);
-      offs.forEach((off) => off?.());
+      offs.flat().forEach((off) => off?.());
     },
     _s: o.site,
     _m: {},

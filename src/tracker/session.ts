@@ -18,7 +18,8 @@ export const touch = (now: number): [session: Session, fresh: boolean] => {
   let s = load<Session>(SESSION_KEY);
   // No session yet: NaN < IDLE_MS is false too.
   const fresh = !(now - s?.t! < IDLE_MS);
-  if (fresh) s = { id: uuid(), m: monthOf(now), t: now };
+  // (`t` is set just below, for a renewed session as for a kept one.)
+  if (fresh) s = { id: uuid(), m: monthOf(now) } as Session;
   s!.t = now;
   save(SESSION_KEY, s);
   return [s!, fresh];

@@ -57,5 +57,8 @@ export interface Context extends Tracker {
   _l: (() => void)[];
 }
 
-/** A collector installs its listeners and returns the function that removes them (if it added any). */
-export type Collector = (tracker: Context) => (() => void) | void;
+/**
+ * A collector installs its listeners and returns the function that removes them, or a list of such
+ * functions (if it added any): `destroy()` calls them all.
+ */
+export type Collector = (tracker: Context) => (() => void) | (() => void)[] | void;

@@ -78,4 +78,47 @@ describe('scrollDepth', () => {
       [50, '/next'],
     ]);
   });
+
+  it('measures no more until the scroll reaches where the next milestone begins', async () => {
+    height = 4000;
+    let measured = 0;
+    Object.defineProperty(document.documentElement, 'scrollHeight', { configurable: true, get: () => (measured++, height) });
+    try {
+      const t = createTracker({ site: 'site1', delay: 0, collectors: [scrollDepth()] });
+      scrollTo(0); // 25%; 50% begins at 1000
+      await frame();
+      expect(measured).toBe(1);
+      const timers = vi.getTimerCount();
+      scrollTo(400);
+      scrollTo(999);
+      // Short of it: no timer, no reading of the height.
+      expect(vi.getTimerCount()).toBe(timers);
+      await frame();
+      expect(measured).toBe(1);
+      scrollTo(1000);
+      await frame();
+      expect(measured).toBe(2);
+      await t.flush();
+      expect(depths().map(([, v]) => v)).toEqual([25, 50]);
+      t.destroy();
+    } finally {
+      Object.defineProperty(document.documentElement, 'scrollHeight', { configurable: true, get: () => height });
+    }
+  });
+
+  it('measures a new SPA page at its first scroll, short of where the last page\'s next milestone began', async () => {
+    height = 4000;
+    const t = createTracker({ site: 'site1', delay: 0, collectors: [scrollDepth()] });
+    scrollTo(500); // 37.5%: 25 reached; 50 begins at 1000
+    await frame();
+    history.pushState({}, '', '/next');
+    scrollTo(600);
+    await frame();
+    await t.flush();
+    expect(events().filter((e) => e.ec === 'scroll').map((e) => [e.ev, e.u.replace('http://localhost:3000', '')])).toEqual([
+      [25, '/landing'],
+      [25, '/next'],
+    ]);
+    t.destroy();
+  });
 });

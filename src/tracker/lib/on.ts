@@ -8,6 +8,3 @@ export const on = (
   target.addEventListener(type, fn, opts);
   return () => target.removeEventListener(type, fn, opts);
 };
-
-/** Runs every remover in a list; what each collector returns. */
-export const all = (offs: (() => unknown)[]) => () => offs.forEach((off) => off());

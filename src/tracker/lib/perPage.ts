@@ -4,5 +4,5 @@
  */
 export const oncePerPage = <K extends object | number>(): ((key: K) => unknown) => {
   const seen = new Map<K, string>();
-  return (key) => seen.get(key) !== location.href && seen.set(key, location.href);
+  return (key) => seen.get(key) != location.href && seen.set(key, location.href);
 };
