@@ -108,10 +108,12 @@ async function runPrimary() {
     const alive = () => Object.values(cluster.workers).filter((w) => w.isConnected());
     if (msg?.type === 'rss') for (const w of alive()) w.send({ type: 'rss' }, () => undefined);
     if (msg?.type === 'stop') {
+      // Count the exits: a worker leaves cluster.workers only once it has both exited and
+      // disconnected, which may come after its 'exit' event (then nobody looked again: a hang).
+      let left = alive().length;
+      if (!left) process.exit(0);
+      cluster.on('exit', () => --left || process.exit(0));
       for (const w of alive()) w.send({ type: 'stop' }, () => undefined);
-      cluster.on('exit', () => {
-        if (!Object.keys(cluster.workers).length) process.exit(0);
-      });
     }
   });
 }
