@@ -13,7 +13,7 @@ import { CATEGORY } from '../wire.js';
 import { attribute, CLICK_ID_KEYS, type ClickIds } from '../rules/attribution.js';
 import { leadScore, SCROLL_DEPTH_ACTION } from '../rules/scoring.js';
 import type { Queryable } from './db/types.js';
-import { planEvents, sessionKeyOf, type Plan } from './ingest-plan.js';
+import { planEvents, sessionKeyOf, type Plan, type PlannedSession } from './ingest-plan.js';
 
 /** What one request gets back once its group has committed. */
 export interface RequestOutcome {
@@ -182,6 +182,13 @@ update public.sessions s
 
 const iso = (v: string | Date | null) => (v === null ? null : new Date(v).toISOString());
 
+/** A planned session's own fields, as statement 1 inserts them and the score update merges them. */
+const ownFields = (s: PlannedSession) => ({
+  fp: s.fingerprint, gclid: s.gclid, gbraid: s.gbraid, wbraid: s.wbraid, r: s.referrer, u: s.landingUrl, utm: s.utm, ua: s.userAgent,
+});
+/** The stored fields the rules read before the score update has merged the group's into them. */
+const MERGED = ['fingerprint', 'gclid', 'gbraid', 'wbraid', 'referrer'] as const;
+
 /**
  * Writes the planned group in `tx`. Throws RefusedRequests (before anything of theirs is final)
  * when the stored rows show a request's session under another site: the caller rolls back and
@@ -191,10 +198,7 @@ export async function writeGroup(tx: Queryable, plan: Plan): Promise<Map<number,
   const prepare = { prepare: true };
   // Statements 2 and 3 are planned at each run, against the partitions' sizes now (see above).
   const replan = { prepare: false };
-  const sessionRows = plan.sessions.map((s) => ({
-    id: s.id, m: s.month, site: s.siteId, fp: s.fingerprint, gclid: s.gclid, gbraid: s.gbraid, wbraid: s.wbraid,
-    r: s.referrer, u: s.landingUrl, utm: s.utm, ua: s.userAgent,
-  }));
+  const sessionRows = plan.sessions.map((s) => ({ id: s.id, m: s.month, site: s.siteId, ...ownFields(s) }));
   const ids = (sessions: readonly { id: string }[]) => `{${sessions.map((s) => s.id).join(',')}}`;
   const stored = await tx.query<StoredSession>(LOCK_OR_INSERT_SESSIONS, [JSON.stringify(sessionRows)], prepare);
   const rows = new Map(stored.map((row) => [sessionKeyOf(row.id, row.m), row]));
@@ -206,12 +210,7 @@ export async function writeGroup(tx: Queryable, plan: Plan): Promise<Map<number,
   // The session as the score update leaves it: stored fields first, the group's where none is stored.
   for (const s of plan.sessions) {
     const row = rows.get(s.key);
-    if (!row) continue;
-    row.fingerprint ??= s.fingerprint;
-    row.gclid ??= s.gclid;
-    row.gbraid ??= s.gbraid;
-    row.wbraid ??= s.wbraid;
-    row.referrer ??= s.referrer;
+    if (row) for (const k of MERGED) row[k] ??= s[k];
   }
   // A row comes back only where the stored session is this site's (KEY SHAPE: the site is compared here).
   const refused = new Set(plan.refused);
@@ -261,10 +260,9 @@ export async function writeGroup(tx: Queryable, plan: Plan): Promise<Map<number,
       const r = owner.get(`${key}\u0000${i}`);
       if (r !== undefined) insertedBy.set(r, (insertedBy.get(r) ?? 0) + 1);
     }
-    const s = planned.get(key)!;
     return {
       id: f.id, m: f.m, site: row.site_id, score, attribution, n: Number(f.n), first_at: iso(f.first_at), last_at: iso(f.last_at),
-      fp: s.fingerprint, gclid: s.gclid, gbraid: s.gbraid, wbraid: s.wbraid, r: s.referrer, u: s.landingUrl, utm: s.utm, ua: s.userAgent,
+      ...ownFields(planned.get(key)!),
     };
   });
   // The commit travels with this statement (one round trip for both).
