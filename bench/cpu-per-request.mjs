@@ -1,5 +1,6 @@
-// Node CPU per POST /api/sync request: the server process's CPU time (process.cpuUsage(), user +
-// system) over a closed wrk loop, divided by the requests it served. Unlike requests/s this hardly
+// CPU per POST /api/sync request: the server process's CPU time (process.cpuUsage(), user +
+// system) over a closed wrk loop, divided by the requests it served, and PostgreSQL's (its
+// backends' CPU time from /proc, when the database runs on this machine). Unlike requests/s this hardly
 // depends on what else the machine runs, so two builds can be compared on a busy machine: runs
 // alternate between them (A B A B ...), each a fresh server process, after a warm-up.
 //
@@ -19,6 +20,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import postgres from 'postgres';
 import { register } from 'tsx/esm/api';
 
@@ -58,6 +60,8 @@ function wrk(url, publicId, seconds) {
     });
     let text = '';
     child.stdout.on('data', (d) => (text += d));
+    // Without this a missing wrk (ENOENT) was an uncaught error that left the server process running.
+    child.on('error', (e) => fail(new Error(`wrk: ${e.message} (Debian: apt-get install wrk)`)));
     child.on('close', (code) => {
       const line = text.split('\n').find((l) => l.startsWith('WRK_RESULT '));
       if (code !== 0 || !line) fail(new Error(`wrk: ${code} ${text}`));
@@ -65,6 +69,27 @@ function wrk(url, publicId, seconds) {
     });
   });
 }
+
+const TICK_US = 1e6 / 100; // USER_HZ: /proc counts CPU time in 1/100 s on Linux
+/**
+ * CPU time of the bench database's backends, µs, read from /proc (PostgreSQL on this machine;
+ * null otherwise). Per backend, so that a connection opened during the run counts from zero.
+ */
+async function backendCpu() {
+  const rows = await admin`select pid from pg_stat_activity where datname = ${dbName}`;
+  const cpu = new Map();
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      cpu.set(pid, (Number(fields[11]) + Number(fields[12])) * TICK_US); // utime, stime
+    } catch {
+      return null;
+    }
+  }
+  return cpu;
+}
+const cpuBetween = (before, after) =>
+  before && after ? [...after].reduce((sum, [pid, us]) => sum + us - (before.get(pid) ?? 0), 0) : null;
 
 const ask = (server, type) =>
   new Promise((done) => {
@@ -93,11 +118,19 @@ async function run(build, publicId, n, stream) {
     server.once('message', (m) => (m?.type === 'ready' ? ok(m) : fail(new Error('server did not start'))));
     server.once('exit', (code) => fail(new Error(`server exited ${code}`)));
   });
-  await wrk(ready.url, publicId, 2); // warm-up: JIT, connections, caches
-  const load = os.loadavg()[0];
-  const before = (await ask(server, 'cpu')).cpu;
-  const w = await wrk(ready.url, publicId, Number(values.duration));
-  const after = (await ask(server, 'cpu')).cpu;
+  let load, before, w, after, pgBefore, pgAfter;
+  try {
+    await wrk(ready.url, publicId, 2); // warm-up: JIT, connections, caches
+    load = os.loadavg()[0];
+    before = (await ask(server, 'cpu')).cpu;
+    pgBefore = await backendCpu();
+    w = await wrk(ready.url, publicId, Number(values.duration));
+    after = (await ask(server, 'cpu')).cpu;
+    pgAfter = await backendCpu();
+  } catch (e) {
+    server.kill(); // a failed run must not leave its server behind (the benchmark would never exit)
+    throw e;
+  }
   server.send({ type: 'stop' });
   await new Promise((r) => server.once('exit', r));
   const cpuUs = after.user - before.user + (after.system - before.system);
@@ -109,6 +142,8 @@ async function run(build, publicId, n, stream) {
     requestsPerSecond: Math.round(w.requests / (w.durationUs / 1e6)),
     cpuUsPerRequest: Math.round(cpuUs / w.requests),
     userUsPerRequest: Math.round((after.user - before.user) / w.requests),
+    // PostgreSQL's side (null where the database is not on this machine; 10 ms resolution per backend).
+    postgresUsPerRequest: pgAfter && pgBefore ? Math.round(cpuBetween(pgBefore, pgAfter) / w.requests) : null,
     p50Ms: w.p50Us / 1000,
     p99Ms: w.p99Us / 1000,
     loadAverage: Math.round(load * 100) / 100,
@@ -148,6 +183,7 @@ const summary = builds.map(({ label }) => {
   return {
     build: label,
     cpuUsPerRequest: median(mine.map((r) => r.cpuUsPerRequest)),
+    postgresUsPerRequest: median(mine.map((r) => r.postgresUsPerRequest)),
     requestsPerSecond: median(mine.map((r) => r.requestsPerSecond)),
     loadAverage: median(mine.map((r) => r.loadAverage)),
   };

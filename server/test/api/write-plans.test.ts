@@ -1,0 +1,82 @@
+/**
+ * The ingest statements' plans on empty partitions: a prepared plan is made on its first runs,
+ * often while a month's partition is new and empty, and is kept as the month grows. Made on empty
+ * tables under the group transaction's setting, every statement must find sessions and events by
+ * key (no sequential scan of a partition, no index on the site alone), or PostgreSQL's cost per
+ * request grows with the table (docs/server.md, "Plans by key").
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WRITE_STATEMENTS as S } from '../../src/store/ingest-write.js';
+import { backends, freshDb, type FreshDb } from '../support/db.js';
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  'Index Cond'?: string;
+  Plans?: PlanNode[];
+}
+
+const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
+const id = '0b6c1a52-4f3e-4d38-9a55-2f0f8e2d6f11';
+const site = '5d0c2f7e-9a1b-4c3d-8e2f-1a2b3c4d5e6f';
+const m = '2026-11-01';
+const at = '2026-11-30T12:00:00.000Z';
+const statements: Array<[name: string, text: string, params: unknown[]]> = [
+  ['statement 1 (sessions locked or inserted)', S.LOCK_OR_INSERT_SESSIONS, [JSON.stringify([{ id, m, site, fp: 'fp1' }])]],
+  ['statement 1b (sessions inserted meanwhile)', S.LOCK_SESSIONS, [JSON.stringify([{ id, m, site }]), `{${id}}`]],
+  [
+    'statement 2 (events, facts, earlier click)',
+    S.INSERT_EVENTS_READ_FACTS,
+    [
+      JSON.stringify([{ id, m, site, i: 'e1', ec: 'pageview', ea: 'view', t: at }]),
+      JSON.stringify([{ id, m, site, fp: 'fp1', look: true, created_at: at }]),
+      'conversion', 'interaction', 'hover_intent', 'scroll', 'depth',
+    ],
+  ],
+  ['statement 3 (scores)', S.UPDATE_SCORES, [JSON.stringify([{ id, m, site, score: 10, attribution: 'organic', n: 1 }]), `{${id}}`]],
+];
+
+describe.each(backends)('ingest statement plans on empty partitions, %s', (kind) => {
+  let fresh: FreshDb;
+  const plans = new Map<string, PlanNode[]>();
+  beforeAll(async () => {
+    fresh = await freshDb(kind);
+    for (const [name, text, params] of statements) {
+      // Planned as a prepared statement's generic plan is, under the group transaction's setting;
+      // rolled back, so statement 2's insert leaves nothing.
+      await fresh.db
+        .transaction(async (tx) => {
+          await tx.query(S.KEYS_ONLY);
+          await tx.query('set local plan_cache_mode = force_generic_plan');
+          const [row] = await tx.query<{ 'QUERY PLAN': unknown }>(`explain (format json) ${text}`, params);
+          const json = row!['QUERY PLAN'];
+          const [top] = (typeof json === 'string' ? JSON.parse(json) : json) as Array<{ Plan: PlanNode }>;
+          plans.set(name, nodes(top!.Plan));
+          throw new Error('rollback');
+        })
+        .catch((err: Error) => {
+          if (err.message !== 'rollback') throw err;
+        });
+    }
+  });
+  afterAll(async () => {
+    await fresh?.drop();
+  });
+
+  it.each(statements.map(([name]) => name))('%s reads no partition sequentially', (name) => {
+    const scans = plans.get(name)!.filter((n) => /^(sessions|events)(_\d{4}_\d{2})?$/.test(n['Relation Name'] ?? ''));
+    expect(scans.length).toBeGreaterThan(0);
+    expect(scans.filter((n) => n['Node Type'] === 'Seq Scan').map((n) => n['Relation Name'])).toEqual([]);
+  });
+
+  it("statement 2 finds an earlier paid session through 017's index (paid sessions by fingerprint), not among all of the site's sessions", async () => {
+    const sessions = plans.get('statement 2 (events, facts, earlier click)')!.filter((n) => n['Relation Name']?.startsWith('sessions'));
+    expect(sessions.length).toBeGreaterThan(0);
+    for (const n of sessions) {
+      const [index] = await fresh.db.query<{ indexdef: string }>('select indexdef from pg_indexes where indexname = $1', [n['Index Name'] ?? '']);
+      // Led by the fingerprint, with 017's condition: not the site's indexes, not a whole-index scan of (site_id, fingerprint).
+      expect(index?.indexdef).toMatch(/\(fingerprint\) WHERE/);
+    }
+  });
+});
