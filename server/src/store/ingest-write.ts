@@ -111,10 +111,17 @@ select ${STORED_COLUMNS}
 // table), and a prepared plan keeps doing so as the partition grows: PostgreSQL's CPU per request
 // grew with the table (docs/server.md, "Plans by key"). So the stored events are read per
 // session in a lateral subquery, the site conditions are written `(...) is true` (no index can
-// serve them, which leaves the session's and the fingerprint's indexes), and statements 2 and 3
-// are planned at each run.
+// serve them, which leaves the session's indexes and the paid-fingerprint index of 017), and the
+// group's transaction plans without sequential scans (KEYS_ONLY). All statements stay prepared:
+// planning statements 2 and 3 at each run cost more than all else PostgreSQL did for a small group.
 // `stored` sees the table as it was before this statement (every earlier writer of these sessions
 // has committed: statement 1 holds their row locks) and `ins` adds what this one wrote.
+/**
+ * For the group's transaction only: plans made in it (the statements' prepared plans, on their
+ * first runs) find rows by key even on an empty partition, where a sequential scan costs no more.
+ */
+const KEYS_ONLY = 'set local enable_seqscan = off';
+
 const INSERT_EVENTS_READ_FACTS = `
 with ins as (
   insert into public.events
@@ -153,7 +160,7 @@ select t.id::text as id, t.m::text as m, coalesce(f.n, 0) as n, f.conversion, f.
        f.first_at, f.last_at, a.inserted,
        case when t.look then exists (
          select 1 from public.sessions p
-          where p.site_id = t.site and p.fingerprint = t.fp
+          where p.fingerprint = t.fp and (p.site_id = t.site) is true
             and (p.gclid is not null or p.gbraid is not null or p.wbraid is not null)
             and (p.created_at < t.created_at) is true
             and not (p.id = t.id and p.created_month = t.m)) else false end as earlier
@@ -196,11 +203,13 @@ const MERGED = ['fingerprint', 'gclid', 'gbraid', 'wbraid', 'referrer'] as const
  */
 export async function writeGroup(tx: Queryable, plan: Plan): Promise<Map<number, RequestOutcome>> {
   const prepare = { prepare: true };
-  // Statements 2 and 3 are planned at each run, against the partitions' sizes now (see above).
-  const replan = { prepare: false };
   const sessionRows = plan.sessions.map((s) => ({ id: s.id, m: s.month, site: s.siteId, ...ownFields(s) }));
   const ids = (sessions: readonly { id: string }[]) => `{${sessions.map((s) => s.id).join(',')}}`;
-  const stored = await tx.query<StoredSession>(LOCK_OR_INSERT_SESSIONS, [JSON.stringify(sessionRows)], prepare);
+  // Sent together (one round trip): the setting is in place before statement 1 is planned.
+  const [, stored] = await Promise.all([
+    tx.query(KEYS_ONLY),
+    tx.query<StoredSession>(LOCK_OR_INSERT_SESSIONS, [JSON.stringify(sessionRows)], prepare),
+  ]);
   const rows = new Map(stored.map((row) => [sessionKeyOf(row.id, row.m), row]));
   const unseen = plan.sessions.filter((s) => !rows.has(s.key));
   if (unseen.length) {
@@ -238,7 +247,7 @@ export async function writeGroup(tx: Queryable, plan: Plan): Promise<Map<number,
     INSERT_EVENTS_READ_FACTS,
     [JSON.stringify(events), JSON.stringify(touched), CATEGORY.conversion, CATEGORY.interaction, CATEGORY.hoverIntent,
       CATEGORY.scroll, SCROLL_DEPTH_ACTION],
-    replan,
+    prepare,
   );
 
   const scores = new Map<string, number>();
@@ -266,7 +275,7 @@ export async function writeGroup(tx: Queryable, plan: Plan): Promise<Map<number,
     };
   });
   // The commit travels with this statement (one round trip for both).
-  await tx.query(UPDATE_SCORES, [JSON.stringify(updates), ids(updates)], { ...replan, last: true });
+  await tx.query(UPDATE_SCORES, [JSON.stringify(updates), ids(updates)], { ...prepare, last: true });
 
   const outcomes = new Map<number, RequestOutcome>();
   plan.requests.forEach((req, r) => {
@@ -282,3 +291,6 @@ export async function writeGroup(tx: Queryable, plan: Plan): Promise<Map<number,
   });
   return outcomes;
 }
+
+/** The write path's statements, for the test that checks their plans on empty partitions. */
+export const WRITE_STATEMENTS = { KEYS_ONLY, LOCK_OR_INSERT_SESSIONS, LOCK_SESSIONS, INSERT_EVENTS_READ_FACTS, UPDATE_SCORES };
