@@ -79,4 +79,18 @@ describe.each(backends)('ingest statement plans on empty partitions, %s', (kind)
       expect(index?.indexdef).toMatch(/\(fingerprint\) WHERE/);
     }
   });
+
+  it("pairs an UPDATE's old and new rows by a key computed inline, not by a function call per row", async () => {
+    // EXPLAIN VERBOSE shows an inlined SQL function as its body's expression.
+    const rows = await fresh.db.query<{ 'QUERY PLAN': string }>(
+      // A row as the trigger has it (a constant argument would be folded away either way).
+      'explain (verbose, costs off) select public.opsmantik_row_key(to_jsonb(s)) from public.sessions s',
+    );
+    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    expect(plan).not.toMatch(/opsmantik_row_key/);
+    const [key] = await fresh.db.query<{ k: string }>(
+      `select public.opsmantik_row_key('{"id": "a", "session_month": "2026-11-01", "site_id": "s"}'::jsonb) as k`,
+    );
+    expect(key!.k).toBe('a|2026-11-01|s');
+  });
 });
