@@ -106,6 +106,12 @@ select ${STORED_COLUMNS}
  order by id, created_month
    for update`;
 
+/**
+ * For the group's transaction only: plans made in it (the statements' prepared plans, on their
+ * first runs) find rows by key even on an empty partition, where a sequential scan costs no more.
+ */
+const KEYS_ONLY = 'set local enable_seqscan = off';
+
 // Plans and partition sizes: a plan made while a month's partition is new and small reads it whole
 // (a hash join over a sequential scan, or an index on the site alone, as cheap as any on an empty
 // table), and a prepared plan keeps doing so as the partition grows: PostgreSQL's CPU per request
@@ -116,12 +122,6 @@ select ${STORED_COLUMNS}
 // planning statements 2 and 3 at each run cost more than all else PostgreSQL did for a small group.
 // `stored` sees the table as it was before this statement (every earlier writer of these sessions
 // has committed: statement 1 holds their row locks) and `ins` adds what this one wrote.
-/**
- * For the group's transaction only: plans made in it (the statements' prepared plans, on their
- * first runs) find rows by key even on an empty partition, where a sequential scan costs no more.
- */
-const KEYS_ONLY = 'set local enable_seqscan = off';
-
 const INSERT_EVENTS_READ_FACTS = `
 with ins as (
   insert into public.events
