@@ -11,7 +11,9 @@
 // DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), REDIS_URL (redis://127.0.0.1:6379)
 // and NATS_URL (nats://127.0.0.1:4222) name the services; the benchmark creates a database and a
 // stream of its own and removes them at the end. Load: wrk (Debian) for closed loops, the
-// benchmark's own process for fixed-rate schedules (wrk has none). Results: bench/results/ingest.json.
+// benchmark's own process for fixed-rate schedules (wrk has none). Each measurement (HTTP and COPY
+// alike) starts after a vacuum, an analyze and a checkpoint, on a settled machine (85% idle, waited for at most 30 s; the wait
+// and the idle share are reported as `settled`). Results: bench/results/ingest.json.
 import { fork, spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -175,8 +177,18 @@ async function closedLoop(url, server, publicId, batch) {
   };
 }
 
-/** RATE requests a second on a fixed schedule, whatever the answers; latency counts from the scheduled time. */
+/**
+ * RATE requests a second on a fixed schedule, whatever the answers; latency counts from the scheduled
+ * time. First one second of the same schedule, not counted: the generator opens its keep-alive
+ * connections then, as wrk connects before it measures (cold, a second's worth of connections
+ * opened at once held the first requests up to 2 s and made the p99 a measure of that second).
+ */
 async function openLoop(url, server, publicId, batch, RATE) {
+  await schedule(url, publicId, batch, RATE, 1000);
+  return schedule(url, publicId, batch, RATE, DURATION_MS, server);
+}
+
+async function schedule(url, publicId, batch, RATE, durationMs, server) {
   const next = sessionStream(publicId, batch);
   const latencies = [];
   let events = 0;
@@ -184,9 +196,9 @@ async function openLoop(url, server, publicId, batch, RATE) {
   let dropped = 0;
   let inflight = 0;
   const pending = [];
-  const stopRss = rssSampler(server);
+  const stopRss = server ? rssSampler(server) : () => ({ maxMb: null });
   const started = performance.now();
-  const total = Math.round((RATE * DURATION_MS) / 1000);
+  const total = Math.round((RATE * durationMs) / 1000);
   for (let n = 0; n < total; n++) {
     const due = started + (n * 1000) / RATE;
     const wait = due - performance.now();
@@ -279,6 +291,39 @@ function loadRecorder() {
   };
 }
 
+/** Idle and total CPU time of the machine so far (Linux /proc/stat), or null elsewhere. */
+function cpuTimes() {
+  try {
+    const n = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
+    return { idle: n[3] + n[4], total: n.reduce((a, b) => a + b, 0) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Before each measurement: the vacuum and analyze that the earlier parts' writes call for, and
+ * PostgreSQL's checkpoint, now rather than during it (autovacuum on a partition the part before
+ * filled took a core in the middle of the next part), then a wait (at most 30 s) until the machine
+ * is idle, 85% of its CPU time over one second (handler processes ending, NATS flushing). Returns
+ * the wait and the idle share it ended on, reported beside the part.
+ */
+async function settle(sql) {
+  await sql`vacuum (analyze) public.sessions, public.events`;
+  await sql`checkpoint`.catch(() => undefined); // needs a superuser or pg_checkpoint: skipped otherwise
+  const started = performance.now();
+  let idle = null;
+  while (performance.now() - started < 30_000) {
+    const a = cpuTimes();
+    await new Promise((r) => setTimeout(r, 1000));
+    const b = cpuTimes();
+    if (!a || !b) break;
+    idle = (b.idle - a.idle) / Math.max(1, b.total - a.total);
+    if (idle >= 0.85) break;
+  }
+  return { waitedSeconds: round((performance.now() - started) / 1000, 1), idleShare: idle === null ? null : round(idle, 2) };
+}
+
 /** Starts bench/ingest-server.mjs with these settings; resolves to { server, url, code }. */
 async function startServer(env) {
   const server = fork(fileURLToPath(new URL('./ingest-server.mjs', import.meta.url)), { env: { ...process.env, ...env } });
@@ -335,9 +380,11 @@ async function triggerCost(sql, siteId) {
 /** A closed loop beside COPY of the same number of events of the same shape. */
 async function withCopy(sql, siteId, url, server, publicId, batch) {
   console.error(`batch ${batch}: closed loop ...`);
-  const http = await closedLoop(url, server, publicId, batch);
+  const httpSettled = await settle(sql);
+  const http = { ...(await closedLoop(url, server, publicId, batch)), settled: httpSettled };
   console.error(`batch ${batch}: COPY ...`);
-  const copy = await copyRows(sql, siteId, Math.max(http.events, 1000), batch);
+  const copySettled = await settle(sql);
+  const copy = { ...(await copyRows(sql, siteId, Math.max(http.events, 1000), batch)), settled: copySettled };
   return { batch, http, copy, httpToCopy: round(http.eventsPerSecond / copy.eventsPerSecond, 2) };
 }
 
@@ -379,7 +426,8 @@ async function main() {
       if (batch === 1) {
         for (const rate of RATES) {
           console.error(`batch 1: open loop at ${rate}/s ...`);
-          run.httpAtRate.push(await openLoop(one.url, one.server, site.publicId, 1, rate));
+          const settled = await settle(sql);
+          run.httpAtRate.push({ ...(await openLoop(one.url, one.server, site.publicId, 1, rate)), settled });
         }
       }
       runs.push(run);
@@ -398,7 +446,8 @@ async function main() {
       const parts = [];
       for (const batch of [1, 10]) parts.push(await withCopy(sql, site.id, p.url, null, site.publicId, batch));
       console.error(`${n} processes: open loop at ${RATES[0]}/s ...`);
-      const atRate = await openLoop(p.url, p.server, site.publicId, 1, RATES[0]);
+      const atRateSettled = await settle(sql);
+      const atRate = { ...(await openLoop(p.url, p.server, site.publicId, 1, RATES[0])), settled: atRateSettled };
       await stopServer(p.server);
       processes.push({ processes: n, connectionsPerProcess: Math.max(2, Math.floor(10 / n)), runs: parts, atRate, loadAverage: load() });
       console.error(JSON.stringify(processes.at(-1)));
@@ -412,12 +461,15 @@ async function main() {
     running.push(q.server);
     await closedLoopWarmup(q.url, queueSite.publicId);
     console.error(`queue: handler open loop at ${QUEUE_RATE}/s ...`);
-    const handlerAtRate = await openLoop(q.url, q.server, queueSite.publicId, 1, QUEUE_RATE);
+    const atRateSettled = await settle(sql);
+    const handlerAtRate = { ...(await openLoop(q.url, q.server, queueSite.publicId, 1, QUEUE_RATE)), settled: atRateSettled };
     console.error('queue: handler closed loop, batches of 10 ...');
-    const handlerClosed = await closedLoop(q.url, q.server, queueSite.publicId, 10);
+    const closedSettled = await settle(sql);
+    const handlerClosed = { ...(await closedLoop(q.url, q.server, queueSite.publicId, 10)), settled: closedSettled };
     await stopServer(q.server);
     const handlerLoad = load();
     const queued = 4 * 50 * 10 + handlerAtRate.events + handlerClosed.events;
+    const workerSettled = await settle(sql);
     load = loadRecorder();
     const startedWorker = performance.now();
     const w = await startServer({ ...base, BENCH_ROLE: 'worker', BENCH_QUEUE_URL: NATS_URL, BENCH_STREAM: stream });
@@ -437,7 +489,8 @@ async function main() {
     await stopServer(w.server);
     const workerLoad = load();
     console.error('queue: COPY of the same rows ...');
-    const queueCopy = await copyRows(sql, queueSite.id, stored, 5);
+    const queueCopySettled = await settle(sql);
+    const queueCopy = { ...(await copyRows(sql, queueSite.id, stored, 5)), settled: queueCopySettled };
     const queue = {
       stream,
       handler: { atRate: handlerAtRate, closedLoop: handlerClosed, loadAverage: handlerLoad },
@@ -449,6 +502,7 @@ async function main() {
         eventsPerSecond: Math.round(stored / drainSeconds),
         pull: 2000,
         loadAverage: workerLoad,
+        settled: workerSettled,
       },
       copy: queueCopy,
       workerToCopy: round(stored / drainSeconds / queueCopy.eventsPerSecond, 2),
@@ -460,7 +514,7 @@ async function main() {
       generatedAt: new Date().toISOString(),
       command: `node bench/ingest.mjs --duration ${DURATION_MS / 1000} --concurrency ${CONCURRENCY} --rates ${RATES.join(',')} --queue-rate ${QUEUE_RATE} --processes ${PROCESSES.join(',')}`,
       note:
-        'One machine runs PostgreSQL, NATS, Redis, the server and the load generators; on its 2 vCPUs the load averages beside each part show whether anything else ran (a mean above 2 means other work shared the cores, and the numbers are then a floor). Closed loops: wrk 4.1 (Debian), one thread per connection (each connection sends its own sessions in order, as a tab does). Fixed-rate schedules: the benchmark\'s own Node process (node:http, keep-alive agent), since wrk has no fixed-rate mode; latency counts from the scheduled time. Rate limits were raised to 1e9 a minute (in memory for one process, in Redis for the process comparison). Request logging was off.',
+        'One machine runs PostgreSQL, NATS, Redis, the server and the load generators; on its 2 vCPUs the load averages beside each part show whether anything else ran (a mean above 2 means other work shared the cores, and the numbers are then a floor). Closed loops: wrk 4.1 (Debian), one thread per connection (each connection sends its own sessions in order, as a tab does). Fixed-rate schedules: the benchmark\'s own Node process (node:http, keep-alive agent), since wrk has no fixed-rate mode; latency counts from the scheduled time, after one uncounted second of the same schedule that opens the generator\'s connections. Rate limits were raised to 1e9 a minute (in memory for one process, in Redis for the process comparison). Request logging was off. Each measurement, HTTP and COPY alike, started after VACUUM (ANALYZE) of sessions and events and a CHECKPOINT, on a settled machine (at least 85% of CPU time idle over one second, waited for at most 30 s; see settled).',
       machine: {
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model ?? null,
