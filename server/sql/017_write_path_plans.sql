@@ -28,3 +28,5 @@ AS $fn$
   SELECT (p_row ->> 'id') || '|' || coalesce(p_row ->> 'created_month', p_row ->> 'session_month', '') || '|'
          || coalesce(p_row ->> 'site_id', '')
 $fn$;
+COMMENT ON FUNCTION public.opsmantik_row_key(jsonb)
+  IS 'The key an UPDATE''s old and new rows are paired by in opsmantik_notify_changes (id | month | site_id); inlined.';
