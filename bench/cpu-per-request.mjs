@@ -20,7 +20,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { cpuMs, readStat } from './lib/proc.mjs';
 import postgres from 'postgres';
 import { register } from 'tsx/esm/api';
 
@@ -70,26 +70,25 @@ function wrk(url, publicId, seconds) {
   });
 }
 
-const TICK_US = 1e6 / 100; // USER_HZ: /proc counts CPU time in 1/100 s on Linux
 /**
- * CPU time of the bench database's backends, µs, read from /proc (PostgreSQL on this machine;
- * null otherwise). Per backend, so that a connection opened during the run counts from zero.
+ * CPU time of the bench database's backends, ms, from /proc (PostgreSQL on this machine; null
+ * otherwise). Per backend, so that a connection opened during the run counts from zero.
  */
 async function backendCpu() {
   const rows = await admin`select pid from pg_stat_activity where datname = ${dbName}`;
   const cpu = new Map();
   for (const { pid } of rows) {
     try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      cpu.set(pid, (Number(fields[11]) + Number(fields[12])) * TICK_US); // utime, stime
+      cpu.set(pid, cpuMs(readStat(`/proc/${pid}/stat`).fields));
     } catch {
       return null;
     }
   }
   return cpu;
 }
+/** CPU ms the backends spent between two readings, or null when either is missing. */
 const cpuBetween = (before, after) =>
-  before && after ? [...after].reduce((sum, [pid, us]) => sum + us - (before.get(pid) ?? 0), 0) : null;
+  before && after ? [...after].reduce((sum, [pid, ms]) => sum + ms - (before.get(pid) ?? 0), 0) : null;
 
 const ask = (server, type) =>
   new Promise((done) => {
@@ -134,6 +133,7 @@ async function run(build, publicId, n, stream) {
   server.send({ type: 'stop' });
   await new Promise((r) => server.once('exit', r));
   const cpuUs = after.user - before.user + (after.system - before.system);
+  const pgMs = cpuBetween(pgBefore, pgAfter);
   const errors = w.statusErrors + w.connectErrors + w.readErrors + w.timeouts;
   return {
     build: build.label,
@@ -142,8 +142,8 @@ async function run(build, publicId, n, stream) {
     requestsPerSecond: Math.round(w.requests / (w.durationUs / 1e6)),
     cpuUsPerRequest: Math.round(cpuUs / w.requests),
     userUsPerRequest: Math.round((after.user - before.user) / w.requests),
-    // PostgreSQL's side (null where the database is not on this machine; 10 ms resolution per backend).
-    postgresUsPerRequest: pgAfter && pgBefore ? Math.round(cpuBetween(pgBefore, pgAfter) / w.requests) : null,
+    // PostgreSQL's side (null where the database is not on this machine; one tick's resolution per backend).
+    postgresUsPerRequest: pgMs === null ? null : Math.round((pgMs * 1000) / w.requests),
     p50Ms: w.p50Us / 1000,
     p99Ms: w.p99Us / 1000,
     loadAverage: Math.round(load * 100) / 100,

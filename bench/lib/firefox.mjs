@@ -18,8 +18,7 @@
 //
 // The visit is part 2's (bench/lib/cpu.mjs PROTOCOL): load, settle, 200 wheel steps, 50 hovers with
 // a dwell every tenth, settle; input through BiDi input.performActions.
-import { readFileSync, readdirSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
@@ -28,14 +27,10 @@ import { PROTOCOL } from './cpu.mjs';
 import { prepare } from './browser.mjs';
 import { median, diffInterval } from './stats.mjs';
 import { originCpuByWindow, profilerEnv } from './gecko-profile.mjs';
-
-const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+import { TICK_MS, cpuMs, readStat } from './proc.mjs';
 
 /** The command name and the fields after it, from /proc/<pid>/task/<pid>/stat (the main thread's). */
-function mainThreadStat(pid) {
-  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-  return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), fields: stat.slice(stat.lastIndexOf(')') + 2).split(' ') };
-}
+const mainThreadStat = (pid) => readStat(`/proc/${pid}/task/${pid}/stat`);
 
 // The names Firefox gives the processes that run web pages (not its extensions' process, named
 // 'WebExtensions', nor the socket, media and utility processes).
@@ -51,7 +46,7 @@ export function contentMainThreadMs(rootPid) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const { comm, fields: f } = mainThreadStat(name);
-      procs.push({ pid: Number(name), ppid: Number(f[1]), comm, ms: (Number(f[11]) + Number(f[12])) * TICK_MS });
+      procs.push({ pid: Number(name), ppid: Number(f[1]), comm, ms: cpuMs(f) });
     } catch {
       // The process ended while the list was read.
     }
