@@ -324,6 +324,12 @@ async function settle(sql) {
   return { waitedSeconds: round((performance.now() - started) / 1000, 1), idleShare: idle === null ? null : round(idle, 2) };
 }
 
+/** `measure()` on a settled machine, its result with how it settled. */
+async function settled(sql, measure) {
+  const state = await settle(sql);
+  return { ...(await measure()), settled: state };
+}
+
 /** Starts bench/ingest-server.mjs with these settings; resolves to { server, url, code }. */
 async function startServer(env) {
   const server = fork(fileURLToPath(new URL('./ingest-server.mjs', import.meta.url)), { env: { ...process.env, ...env } });
@@ -380,11 +386,9 @@ async function triggerCost(sql, siteId) {
 /** A closed loop beside COPY of the same number of events of the same shape. */
 async function withCopy(sql, siteId, url, server, publicId, batch) {
   console.error(`batch ${batch}: closed loop ...`);
-  const httpSettled = await settle(sql);
-  const http = { ...(await closedLoop(url, server, publicId, batch)), settled: httpSettled };
+  const http = await settled(sql, () => closedLoop(url, server, publicId, batch));
   console.error(`batch ${batch}: COPY ...`);
-  const copySettled = await settle(sql);
-  const copy = { ...(await copyRows(sql, siteId, Math.max(http.events, 1000), batch)), settled: copySettled };
+  const copy = await settled(sql, () => copyRows(sql, siteId, Math.max(http.events, 1000), batch));
   return { batch, http, copy, httpToCopy: round(http.eventsPerSecond / copy.eventsPerSecond, 2) };
 }
 
@@ -426,8 +430,7 @@ async function main() {
       if (batch === 1) {
         for (const rate of RATES) {
           console.error(`batch 1: open loop at ${rate}/s ...`);
-          const settled = await settle(sql);
-          run.httpAtRate.push({ ...(await openLoop(one.url, one.server, site.publicId, 1, rate)), settled });
+          run.httpAtRate.push(await settled(sql, () => openLoop(one.url, one.server, site.publicId, 1, rate)));
         }
       }
       runs.push(run);
@@ -446,8 +449,7 @@ async function main() {
       const parts = [];
       for (const batch of [1, 10]) parts.push(await withCopy(sql, site.id, p.url, null, site.publicId, batch));
       console.error(`${n} processes: open loop at ${RATES[0]}/s ...`);
-      const atRateSettled = await settle(sql);
-      const atRate = { ...(await openLoop(p.url, p.server, site.publicId, 1, RATES[0])), settled: atRateSettled };
+      const atRate = await settled(sql, () => openLoop(p.url, p.server, site.publicId, 1, RATES[0]));
       await stopServer(p.server);
       processes.push({ processes: n, connectionsPerProcess: Math.max(2, Math.floor(10 / n)), runs: parts, atRate, loadAverage: load() });
       console.error(JSON.stringify(processes.at(-1)));
@@ -461,11 +463,9 @@ async function main() {
     running.push(q.server);
     await closedLoopWarmup(q.url, queueSite.publicId);
     console.error(`queue: handler open loop at ${QUEUE_RATE}/s ...`);
-    const atRateSettled = await settle(sql);
-    const handlerAtRate = { ...(await openLoop(q.url, q.server, queueSite.publicId, 1, QUEUE_RATE)), settled: atRateSettled };
+    const handlerAtRate = await settled(sql, () => openLoop(q.url, q.server, queueSite.publicId, 1, QUEUE_RATE));
     console.error('queue: handler closed loop, batches of 10 ...');
-    const closedSettled = await settle(sql);
-    const handlerClosed = { ...(await closedLoop(q.url, q.server, queueSite.publicId, 10)), settled: closedSettled };
+    const handlerClosed = await settled(sql, () => closedLoop(q.url, q.server, queueSite.publicId, 10));
     await stopServer(q.server);
     const handlerLoad = load();
     const queued = 4 * 50 * 10 + handlerAtRate.events + handlerClosed.events;
@@ -489,8 +489,7 @@ async function main() {
     await stopServer(w.server);
     const workerLoad = load();
     console.error('queue: COPY of the same rows ...');
-    const queueCopySettled = await settle(sql);
-    const queueCopy = { ...(await copyRows(sql, queueSite.id, stored, 5)), settled: queueCopySettled };
+    const queueCopy = await settled(sql, () => copyRows(sql, queueSite.id, stored, 5));
     const queue = {
       stream,
       handler: { atRate: handlerAtRate, closedLoop: handlerClosed, loadAverage: handlerLoad },
