@@ -8,16 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WRITE_STATEMENTS as S } from '../../src/store/ingest-write.js';
 import { backends, freshDb, type FreshDb } from '../support/db.js';
+import { planOf, type Scan } from '../support/plans.js';
 
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Index Cond'?: string;
-  Plans?: PlanNode[];
-}
-
-const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
 const id = '0b6c1a52-4f3e-4d38-9a55-2f0f8e2d6f11';
 const site = '5d0c2f7e-9a1b-4c3d-8e2f-1a2b3c4d5e6f';
 const m = '2026-11-01';
@@ -39,7 +31,7 @@ const statements: Array<[name: string, text: string, params: unknown[]]> = [
 
 describe.each(backends)('ingest statement plans on empty partitions, %s', (kind) => {
   let fresh: FreshDb;
-  const plans = new Map<string, PlanNode[]>();
+  const plans = new Map<string, Scan[]>();
   beforeAll(async () => {
     fresh = await freshDb(kind);
     for (const [name, text, params] of statements) {
@@ -49,10 +41,7 @@ describe.each(backends)('ingest statement plans on empty partitions, %s', (kind)
         .transaction(async (tx) => {
           await tx.query(S.KEYS_ONLY);
           await tx.query('set local plan_cache_mode = force_generic_plan');
-          const [row] = await tx.query<{ 'QUERY PLAN': unknown }>(`explain (format json) ${text}`, params);
-          const json = row!['QUERY PLAN'];
-          const [top] = (typeof json === 'string' ? JSON.parse(json) : json) as Array<{ Plan: PlanNode }>;
-          plans.set(name, nodes(top!.Plan));
+          plans.set(name, (await planOf(tx, { text, params })).scans);
           throw new Error('rollback');
         })
         .catch((err: Error) => {
@@ -65,16 +54,16 @@ describe.each(backends)('ingest statement plans on empty partitions, %s', (kind)
   });
 
   it.each(statements.map(([name]) => name))('%s reads no partition sequentially', (name) => {
-    const scans = plans.get(name)!.filter((n) => /^(sessions|events)(_\d{4}_\d{2})?$/.test(n['Relation Name'] ?? ''));
+    const scans = plans.get(name)!.filter((n) => /^(sessions|events)(_\d{4}_\d{2})?$/.test(n.relation));
     expect(scans.length).toBeGreaterThan(0);
-    expect(scans.filter((n) => n['Node Type'] === 'Seq Scan').map((n) => n['Relation Name'])).toEqual([]);
+    expect(scans.filter((n) => n.node === 'Seq Scan').map((n) => n.relation)).toEqual([]);
   });
 
   it("statement 2 finds an earlier paid session through 017's index (paid sessions by fingerprint), not among all of the site's sessions", async () => {
-    const sessions = plans.get('statement 2 (events, facts, earlier click)')!.filter((n) => n['Relation Name']?.startsWith('sessions'));
+    const sessions = plans.get('statement 2 (events, facts, earlier click)')!.filter((n) => n.relation.startsWith('sessions'));
     expect(sessions.length).toBeGreaterThan(0);
     for (const n of sessions) {
-      const [index] = await fresh.db.query<{ indexdef: string }>('select indexdef from pg_indexes where indexname = $1', [n['Index Name'] ?? '']);
+      const [index] = await fresh.db.query<{ indexdef: string }>('select indexdef from pg_indexes where indexname = $1', [n.index ?? '']);
       // Led by the fingerprint, with 017's condition: not the site's indexes, not a whole-index scan of (site_id, fingerprint).
       expect(index?.indexdef).toMatch(/\(fingerprint\) WHERE/);
     }

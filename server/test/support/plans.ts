@@ -23,20 +23,33 @@ export function recording(db: Queryable): { db: Queryable; calls: RecordedQuery[
   };
 }
 
+/** A node that reads a relation: its type ('Seq Scan', 'Index Scan', ...), the relation, the index if any. */
+export interface Scan {
+  node: string;
+  relation: string;
+  index?: string;
+}
+
 export interface Plan {
   relations: string[];
   indexes: string[];
   nodes: string[];
+  scans: Scan[];
 }
 
 export async function planOf(db: Queryable, q: RecordedQuery): Promise<Plan> {
   const [row] = await db.query<Record<string, unknown>>(`explain (format json) ${q.text}`, q.params);
   let json = Object.values(row!)[0];
   if (typeof json === 'string') json = JSON.parse(json);
-  const plan: Plan = { relations: [], indexes: [], nodes: [] };
+  const plan: Plan = { relations: [], indexes: [], nodes: [], scans: [] };
   const walk = (node: Record<string, unknown>) => {
-    if (typeof node['Relation Name'] === 'string') plan.relations.push(node['Relation Name']);
-    if (typeof node['Index Name'] === 'string') plan.indexes.push(node['Index Name']);
+    const relation = node['Relation Name'];
+    const index = node['Index Name'];
+    if (typeof relation === 'string') {
+      plan.relations.push(relation);
+      plan.scans.push({ node: String(node['Node Type']), relation, ...(typeof index === 'string' && { index }) });
+    }
+    if (typeof index === 'string') plan.indexes.push(index);
     if (typeof node['Node Type'] === 'string') plan.nodes.push(node['Node Type']);
     for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
   };
