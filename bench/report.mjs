@@ -2,6 +2,7 @@
 // Renders bench/results/*.json into docs/benchmarks.md and docs/benchmarks-chart.svg.
 // Run on its own (`node bench/report.mjs`) to re-render without measuring again.
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { ablationSection } from './lib/ablation-report.mjs';
 import { dashboardSection } from './lib/dashboard-report.mjs';
 import { firefoxSection } from './lib/firefox-report.mjs';
 import { join } from 'node:path';
@@ -458,7 +459,7 @@ export function render() {
     );
   }
   lines.push('', '![Size and main-thread cost per tracker](benchmarks-chart.svg)', '', ...summary(size, cpu, wire), '');
-  lines.push(...sizeSection(size), ...cpuSection(cpu, meta), ...firefoxSection(read('firefox.json'), meta, nameOf), ...wireSection(wire), ...ingestSection(ingest), ...dashboardSection(dashboard, dashboardTriggers));
+  lines.push(...sizeSection(size), ...cpuSection(cpu, meta), ...ablationSection(read('ablation.json')), ...firefoxSection(read('firefox.json'), meta, nameOf), ...wireSection(wire), ...ingestSection(ingest), ...dashboardSection(dashboard, dashboardTriggers));
   lines.push(
     '## Method, and what it does not show',
     '',
@@ -478,7 +479,8 @@ export function render() {
     '  destinations, and the extra code those load), network latency, mobile CPUs, and browsers other than Chromium and Firefox. A PostHog or',
     '  Segment project with features turned on loads more code than here, so their figures are a floor.',
     '- Reproduce: `npm run bench` (all parts), `npm run bench -- --parts cpu --repeats 15` (one part, more rounds),',
-    '  `node bench/report.mjs` (re-render from `bench/results/`). Nothing here is a test; `npm test` does not run it.',
+    '  `node bench/ablation.mjs` (the ablation table), `node bench/report.mjs` (re-render from `bench/results/`). Nothing',
+    '  here is a test; `npm test` does not run it.',
     '',
   );
   mkdirSync(DOCS, { recursive: true });

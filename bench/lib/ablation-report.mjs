@@ -1,0 +1,61 @@
+// The ablation run (bench/ablation.mjs) as a part of docs/benchmarks.md: each build's bytes beside
+// its main-thread cost, against the script tag as built and Plausible.
+
+const ms = (x) => `${x.toFixed(1)} ms`;
+const signed = (x, digits = 0) => `${x > 0 ? '+' : x < 0 ? '−' : '±'}${Math.abs(x).toFixed(digits)}`;
+
+export function ablationSection(a) {
+  if (!a) return [];
+  const base = a.variants.find((v) => v.id === 'as-built');
+  if (!base) return [];
+  const byId = Object.fromEntries(a.variants.map((v) => [v.id, v]));
+  const cost = (id) => (byId[id] ? base.overPageMs - byId[id].overPageMs : undefined);
+  const out = [
+    '### What each part of the script tag costs (ablation)',
+    '',
+    'The profile above names our functions; it cannot see what the browser spends calling a listener (each call is',
+    'traced, entered and followed by a microtask checkpoint), nor what an event costs once it leads to a send.',
+    '`bench/ablation.mjs` builds the script tag again with one part changed (from a patched copy of `src/`, with the',
+    "package's own rollup config) and runs part 2's visit on each build, beside the build as it is, Plausible and the page",
+    `alone: ${a.repeats} rounds, ${a.date.slice(0, 16).replace('T', ' ')} UTC, commit \`${a.commit}\`, load average ${a.loadAverage.mean} mean and`,
+    `${a.loadAverage.max} max, \`${a.command}\`. Scripting (trace) over the page alone, median; brotli as size-limit counts it.`,
+    '',
+    '| build | brotli | vs as built | scripting | vs as built | sends |',
+    '|---|--:|--:|--:|--:|--:|',
+  ];
+  for (const v of a.variants) {
+    const name = v.id === 'as-built' ? `**${v.id}**: ${v.what}` : `${v.id}: ${v.what}`;
+    out.push(`| ${name} | ${v.bytes} B | ${signed(v.bytes - base.bytes)} B | ${ms(v.overPageMs)} | ${signed(v.overPageMs - base.overPageMs, 1)} ms | ${v.posts} |`);
+  }
+  out.push(`| Plausible, for scale | | | ${ms(a.plausible.overPageMs)} | ${signed(a.plausible.overPageMs - base.overPageMs, 1)} ms | ${a.plausible.posts} |`);
+  const lines = [];
+  const diff = (a, b) => (byId[a] && byId[b] ? byId[a].overPageMs - byId[b].overPageMs : undefined);
+  const called = [
+    ['scroll-listener-idle', 'no-scroll', 'the scroll events'],
+    ['hover-listener-idle', 'no-hover', 'the `mouseover` events'],
+  ].filter(([a, b]) => diff(a, b) !== undefined);
+  if (called.length) {
+    lines.push(
+      `- Being called at all over the visit (a listener that does nothing, against none): ${called.map(([a, b, what]) => `${ms(diff(a, b))} for ${what}`).join(', ')}.`,
+      '  No change inside our functions removes that; only not listening does.',
+    );
+  }
+  const timer = diff('scroll-position-read-in-timer', 'as-built');
+  if (timer !== undefined) {
+    lines.push(`- Comparing the position in a timer (one per frame) instead of in the listener: ${signed(timer, 1)} ms against the build as it is.`);
+  }
+  if (byId['sends-answered-locally']) lines.push(`- The visit's ${base.posts} sends (\`fetch\` with \`keepalive\`, and the answers): ${ms(base.overPageMs - byId['sends-answered-locally'].overPageMs)} in all.`);
+  const io = byId['scroll-observer'];
+  if (io) {
+    lines.push(
+      `- Measuring scroll depth with an IntersectionObserver instead of a listener: ${signed(io.overPageMs - base.overPageMs, 1)} ms (to ${ms(io.overPageMs)}; Plausible`,
+      `  ${ms(a.plausible.overPageMs)}), for ${signed(io.bytes - base.bytes)} B as the prototype is. The collector would still need its scroll listener`,
+      '  for pages whose `html` is `height: 100%` (the element is then one viewport tall and its share never changes), so',
+      `  more bytes on top (the whole collector as built takes ${base.bytes - (byId['no-scroll']?.bytes ?? base.bytes)} B, the no-scroll row), against a budget of 2,500 B (\`.size-limit.json\`)`,
+      '  that the build as it is nearly fills.',
+    );
+  }
+  if (lines.length) out.push('', ...lines);
+  out.push('');
+  return out;
+}
