@@ -7,7 +7,7 @@
 // side by side with the build as it is, Plausible and the page alone, in one run. Each row gives its
 // brotli size beside its cost, so a cut is judged by both.
 //
-//   node bench/ablation.mjs [--repeats 5] [--variants no-hover,scroll-observer]
+//   node bench/ablation.mjs [--repeats 5] [--variants no-hover,calls-by-server] [--sizes-only]
 //
 // Builds go to node_modules/.cache/opsmantik-ablation/<variant>/ (a patched copy of src/, built with
 // the package's own rollup config); src/ is never touched. Results: bench/results/ablation.json,
@@ -22,23 +22,62 @@ import { sizes } from './lib/compress.mjs';
 import { BENCH, ROOT, RESULTS } from './lib/paths.mjs';
 import { TRACKERS } from './lib/trackers.mjs';
 
-/** The scroll collector measured by an IntersectionObserver alone: a prototype, for its cost only. */
-const SCROLL_OBSERVER = `import { CATEGORY } from '../wire.js';
-import { oncePerPage } from '../tracker/lib/perPage.js';
-import type { Collector } from '../tracker/types.js';
-export interface ScrollDepthOptions { marks?: number[] }
-/* @__NO_SIDE_EFFECTS__ */
-export const scrollDepth = (options?: ScrollDepthOptions): Collector => (t) => {
-  const first = oncePerPage<number>();
-  const marks = options?.marks || [25, 50, 75, 90];
-  const io = new IntersectionObserver(() => {
-    const h = document.documentElement.scrollHeight;
-    for (const m of marks) scrollY && (scrollY + innerHeight) * 100 >= m * h && first(m) && t.track(CATEGORY.scroll, 'depth', undefined, m);
-  }, { rootMargin: '1e7px 0px 0px', threshold: marks.map((m) => m / 100) });
-  io.observe(document.documentElement);
-  return () => io.disconnect();
-};
-`;
+/** Scroll depth's listener kept as the fallback of an IntersectionObserver, as the collector would need. */
+const OBSERVER_AND_LISTENER = [
+  {
+    file: 'collectors/scrollDepth.ts',
+    from: "    return [on(window, 'scroll', () => scrollY < next[location.href]! || (frame ||= setTimeout(measure))), () => clearTimeout(frame)];",
+    to: [
+      "    const off = on(window, 'scroll', () => scrollY < next[location.href]! || (frame ||= setTimeout(measure)));",
+      '    // Trusted once the element proves taller than the viewport (its share under 1): the listener goes.',
+      '    const io = new IntersectionObserver(([e]) => (e!.intersectionRatio < 1 && off(), scrollY && measure()), {',
+      "      rootMargin: '1e7px 0px 0px',",
+      '      threshold: (options?.marks || [25, 50, 75, 90]).map((m) => m / 100),',
+      '    });',
+      '    io.observe(document.documentElement);',
+      '    return [off, () => io.disconnect(), () => clearTimeout(frame)];',
+    ].join('\n'),
+  },
+];
+
+/** The tracker without its own call request: the server would record the call from the phone_click event. */
+const CALLS_BY_SERVER = [
+  {
+    file: 'collectors/interactions.ts',
+    from: [
+      '        // The session the event above went to (touch() after track() changes nothing else).',
+      '        const [s] = touch(Date.now());',
+      "        const call: CallEventBody = { site_id: t._s, phone_number, sid: s.id, sm: s.m, call_time: new Date().toISOString() };",
+      '        if (t._f) call.fingerprint = t._f;',
+      '        // Into the outbox after the events made before it; a call never pushes older entries out.',
+      '        add(eventId(Date.now()), call, Infinity);\n',
+    ].join('\n'),
+    to: '',
+  },
+  {
+    file: 'tracker/outbox.ts',
+    from: [
+      '    if (x?.phone_number) {',
+      '      // A call being sent (claimed: by a page that may have gone) holds up nothing after it.',
+      '      if (v![0] >= now) continue;',
+      '      // A call: alone, and only when nothing is before it.',
+      '      if (!before) list.push([k, x]);',
+      '      break;',
+      '    }\n',
+    ].join('\n'),
+    to: '',
+  },
+  {
+    file: 'tracker/createTracker.ts',
+    from: [
+      '      const call = (b[0][1] as CallEventBody).phone_number;',
+      '      const to = base + (call ? PATH_CALL : PATH_SYNC);',
+      '      const body = JSON.stringify(call ? b[0][1] : b.map((x) => x[1]));',
+    ].join('\n'),
+    // (`call` stays, as 0, for the debug build's warning a few lines down.)
+    to: ['      const call = 0;', '      const to = base + PATH_SYNC;', '      const body = JSON.stringify(b.map((x) => x[1]));'].join('\n'),
+  },
+];
 
 /**
  * Each variant: what it changes, and the edits to src/ that make it (`from` must be found, or the
@@ -89,11 +128,21 @@ const VARIANTS = [
     edits: [{ file: 'tracker/transport.ts', from: "fetch(url, { method: 'POST', body, keepalive: true })", to: 'Promise.resolve(new Response())' }],
   },
   {
-    id: 'scroll-observer',
+    id: 'scroll-observer-and-listener',
     what:
-      'scroll depth from an IntersectionObserver on the document element (its root stretched far above the viewport), no scroll listener; ' +
-      'a prototype: it measures nothing on pages whose `html` is `height: 100%`, which the collector would need a listener for',
-    edits: [{ file: 'collectors/scrollDepth.ts', whole: SCROLL_OBSERVER }],
+      'scroll depth from an IntersectionObserver on the document element, its root stretched far above the viewport, so that it calls ' +
+      'back only when a milestone is crossed; the scroll listener kept until the observer proves the element spans the page (share under 1)',
+    edits: OBSERVER_AND_LISTENER,
+  },
+  {
+    id: 'calls-by-server',
+    what: "without the tracker's own call request (`/api/call-event`): the bytes the server would free by recording the call from the `phone_click` event",
+    edits: CALLS_BY_SERVER,
+  },
+  {
+    id: 'observer-and-calls-by-server',
+    what: 'both of the two above: what the script tag would weigh and cost with them',
+    edits: [...OBSERVER_AND_LISTENER, ...CALLS_BY_SERVER],
   },
 ];
 
@@ -101,6 +150,7 @@ const { values: args } = parseArgs({
   options: {
     repeats: { type: 'string', default: '5' },
     variants: { type: 'string' },
+    'sizes-only': { type: 'boolean', default: false },
   },
 });
 const repeats = Number(args.repeats);
@@ -126,8 +176,8 @@ function build(v) {
   for (const e of v.edits) {
     const file = join(dir, 'src', e.file);
     const text = readFileSync(file, 'utf8');
-    if (e.whole === undefined && !text.includes(e.from)) fail(`variant ${v.id}: src/${e.file} no longer holds ${JSON.stringify(e.from)}; update bench/ablation.mjs`);
-    writeFileSync(file, e.whole ?? text.replace(e.from, e.to));
+    if (!text.includes(e.from)) fail(`variant ${v.id}: src/${e.file} no longer holds ${JSON.stringify(e.from)}; update bench/ablation.mjs`);
+    writeFileSync(file, text.replace(e.from, e.to));
   }
   // Only the script tag's entry of the package's config, built where the copy is (the config's paths
   // are relative to the working directory); node_modules is found up the tree, in the package's root.
@@ -158,6 +208,11 @@ for (const v of variants) {
   log(`building ${v.id}`);
   const file = build(v);
   built.push({ ...v, file, bytes: sizes(readFileSync(file)).brotli });
+}
+
+if (args['sizes-only']) {
+  for (const v of built) log(`${v.id.padEnd(30)} ${v.bytes} B (${v.bytes - built[0].bytes >= 0 ? '+' : ''}${v.bytes - built[0].bytes})`);
+  process.exit(0);
 }
 
 // Each variant is a page of its own, installed as the script tag is.

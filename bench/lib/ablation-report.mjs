@@ -1,11 +1,21 @@
 // The ablation run (bench/ablation.mjs) as a part of docs/benchmarks.md: each build's bytes beside
 // its main-thread cost, against the script tag as built and Plausible.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './paths.mjs';
 
 const ms = (x) => `${x.toFixed(1)} ms`;
 const signed = (x, digits = 0) => `${x > 0 ? '+' : x < 0 ? '−' : '±'}${Math.abs(x).toFixed(digits)}`;
 
+/** The script tag's brotli budget from `.size-limit.json` (its entry for dist/opsmantik.min.js). */
+function scriptBudget() {
+  const entry = JSON.parse(readFileSync(join(ROOT, '.size-limit.json'), 'utf8')).find((e) => e.path === 'dist/opsmantik.min.js');
+  return entry ? Math.round(parseFloat(entry.limit) * (/kb/i.test(entry.limit) ? 1000 : 1)) : Infinity;
+}
+
 export function ablationSection(a) {
   if (!a) return [];
+  const budget = scriptBudget();
   const base = a.variants.find((v) => v.id === 'as-built');
   if (!base) return [];
   const byId = Object.fromEntries(a.variants.map((v) => [v.id, v]));
@@ -45,14 +55,22 @@ export function ablationSection(a) {
     lines.push(`- Comparing the position in a timer (one per frame) instead of in the listener: ${signed(timer, 1)} ms against the build as it is.`);
   }
   if (byId['sends-answered-locally']) lines.push(`- The visit's ${base.posts} sends (\`fetch\` with \`keepalive\`, and the answers): ${ms(base.overPageMs - byId['sends-answered-locally'].overPageMs)} in all.`);
-  const io = byId['scroll-observer'];
+  const io = byId['scroll-observer-and-listener'];
   if (io) {
     lines.push(
-      `- Measuring scroll depth with an IntersectionObserver instead of a listener: ${signed(io.overPageMs - base.overPageMs, 1)} ms (to ${ms(io.overPageMs)}; Plausible`,
-      `  ${ms(a.plausible.overPageMs)}), for ${signed(io.bytes - base.bytes)} B as the prototype is. The collector would still need its scroll listener`,
-      '  for pages whose `html` is `height: 100%` (the element is then one viewport tall and its share never changes), so',
-      `  more bytes on top (the whole collector as built takes ${base.bytes - (byId['no-scroll']?.bytes ?? base.bytes)} B, the no-scroll row), against a budget of 2,500 B (\`.size-limit.json\`)`,
-      '  that the build as it is nearly fills.',
+      `- Scroll depth from an IntersectionObserver: ${signed(io.overPageMs - base.overPageMs, 1)} ms (to ${ms(io.overPageMs)}; Plausible ${ms(a.plausible.overPageMs)}), for`,
+      `  ${signed(io.bytes - base.bytes)} B${io.bytes > budget ? `, over the script tag's budget of ${budget.toLocaleString('en-US')} B (\`.size-limit.json\`)` : ''}. The listener it keeps until the observer`,
+      '  trusts the element is needed on pages whose `html` is `height: 100%`: the element is then one viewport tall,',
+      '  its share never changes and the observer never calls back.',
+    );
+  }
+  const calls = byId['calls-by-server'];
+  const both = byId['observer-and-calls-by-server'];
+  if (calls && both) {
+    lines.push(
+      `- The tracker's own call request (\`/api/call-event\` after a \`tel:\` click, and its place in the outbox) takes ${base.bytes - calls.bytes} B.`,
+      `  Were the server to record the call from the \`phone_click\` event the tracker sends anyway, both changes together`,
+      `  would weigh ${both.bytes.toLocaleString('en-US')} B (${both.bytes <= budget ? 'within' : 'over'} the budget) and cost ${ms(both.overPageMs)}.`,
     );
   }
   if (lines.length) out.push('', ...lines);
