@@ -46,7 +46,6 @@ export async function planOf(db: Queryable, q: RecordedQuery): Promise<Plan> {
     const relation = node['Relation Name'];
     const index = node['Index Name'];
     if (typeof relation === 'string') {
-      plan.relations.push(relation);
       plan.scans.push({ node: String(node['Node Type']), relation, ...(typeof index === 'string' && { index }) });
     }
     if (typeof index === 'string') plan.indexes.push(index);
@@ -54,6 +53,8 @@ export async function planOf(db: Queryable, q: RecordedQuery): Promise<Plan> {
     for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
   };
   for (const top of json as { Plan: Record<string, unknown> }[]) walk(top.Plan);
+  // Every relation read is a scan's.
+  plan.relations = plan.scans.map((s) => s.relation);
   return plan;
 }
 
