@@ -22,6 +22,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
+import { machineCpuTimes } from './lib/proc.mjs';
 import postgres from 'postgres';
 import { register } from 'tsx/esm/api';
 import { connect as natsConnect } from '@nats-io/transport-node';
@@ -291,16 +292,6 @@ function loadRecorder() {
   };
 }
 
-/** Idle and total CPU time of the machine so far (Linux /proc/stat), or null elsewhere. */
-function cpuTimes() {
-  try {
-    const n = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
-    return { idle: n[3] + n[4], total: n.reduce((a, b) => a + b, 0) };
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Before each measurement: the vacuum and analyze that the earlier parts' writes call for, and
  * PostgreSQL's checkpoint, now rather than during it (autovacuum on a partition the part before
@@ -314,9 +305,9 @@ async function settle(sql) {
   const started = performance.now();
   let idle = null;
   while (performance.now() - started < 30_000) {
-    const a = cpuTimes();
+    const a = machineCpuTimes();
     await new Promise((r) => setTimeout(r, 1000));
-    const b = cpuTimes();
+    const b = machineCpuTimes();
     if (!a || !b) break;
     idle = (b.idle - a.idle) / Math.max(1, b.total - a.total);
     if (idle >= 0.85) break;

@@ -1,5 +1,5 @@
 // Linux /proc: a process's or a thread's CPU time, for benchmarks that measure processes they do
-// not run in (PostgreSQL's backends, Firefox's content processes).
+// not run in (PostgreSQL's backends, Firefox's content processes), and the whole machine's.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
@@ -18,3 +18,13 @@ export function readStat(path) {
 
 /** User + system CPU time of a stat's fields, ms. */
 export const cpuMs = (fields) => (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+
+/** Idle and total CPU time of the whole machine so far, in ticks (/proc/stat), or null elsewhere. */
+export function machineCpuTimes() {
+  try {
+    const n = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
+    return { idle: n[3] + n[4], total: n.reduce((a, b) => a + b, 0) };
+  } catch {
+    return null;
+  }
+}
