@@ -14,12 +14,13 @@
 // rendered into docs/benchmarks.md by bench/report.mjs (with --variants: bench/results/partial/, the
 // full run's record kept).
 import { spawnSync, execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { sizes } from './lib/compress.mjs';
-import { BENCH, ROOT, RESULTS } from './lib/paths.mjs';
+import { ROOT, RESULTS } from './lib/paths.mjs';
+import { installPeers } from './lib/peers.mjs';
 import { TRACKERS } from './lib/trackers.mjs';
 
 /** Scroll depth's listener kept as the fallback of an IntersectionObserver, as the collector would need. */
@@ -197,11 +198,7 @@ const started = Date.now();
 const load = [os.loadavg()[0]];
 const sampler = setInterval(() => load.push(os.loadavg()[0]), 5000);
 
-if (!existsSync(join(BENCH, 'node_modules', '@plausible-analytics'))) {
-  log('installing the peers (npm ci in bench/)');
-  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: BENCH, stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status || 1);
-}
+installPeers(log);
 
 const built = [];
 for (const v of variants) {

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { BENCH, ROOT, RESULTS } from './lib/paths.mjs';
+import { installPeers } from './lib/peers.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,12 +36,7 @@ const command = `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.
 const log = (s) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`);
 const started = Date.now();
 
-// The peers live in bench/'s own package, so that the main install stays lean.
-if (!existsSync(join(BENCH, 'node_modules', 'posthog-js'))) {
-  log('installing the peers (npm ci in bench/)');
-  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: BENCH, stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status || 1);
-}
+installPeers(log);
 
 // Our files come from the package's own build; a failed build leaves whatever dist/ holds.
 let build = 'skipped (--no-build)';
