@@ -19,7 +19,8 @@ export function ablationSection(a) {
   const base = a.variants.find((v) => v.id === 'as-built');
   if (!base) return [];
   const byId = Object.fromEntries(a.variants.map((v) => [v.id, v]));
-  const cost = (id) => (byId[id] ? base.overPageMs - byId[id].overPageMs : undefined);
+  /** Scripting of build x minus build y, when the run has both. */
+  const diff = (x, y) => (byId[x] && byId[y] ? byId[x].overPageMs - byId[y].overPageMs : undefined);
   const out = [
     '### What each part of the script tag costs (ablation)',
     '',
@@ -39,14 +40,13 @@ export function ablationSection(a) {
   }
   out.push(`| Plausible, for scale | | | ${ms(a.plausible.overPageMs)} | ${signed(a.plausible.overPageMs - base.overPageMs, 1)} ms | ${a.plausible.posts} |`);
   const lines = [];
-  const diff = (a, b) => (byId[a] && byId[b] ? byId[a].overPageMs - byId[b].overPageMs : undefined);
   const called = [
     ['scroll-listener-idle', 'no-scroll', 'the scroll events'],
     ['hover-listener-idle', 'no-hover', 'the `mouseover` events'],
-  ].filter(([a, b]) => diff(a, b) !== undefined);
+  ].filter(([x, y]) => diff(x, y) !== undefined);
   if (called.length) {
     lines.push(
-      `- Being called at all over the visit (a listener that does nothing, against none): ${called.map(([a, b, what]) => `${ms(diff(a, b))} for ${what}`).join(', ')}.`,
+      `- Being called at all over the visit (a listener that does nothing, against none): ${called.map(([x, y, what]) => `${ms(diff(x, y))} for ${what}`).join(', ')}.`,
       '  No change inside our functions removes that; only not listening does.',
     );
   }
@@ -54,7 +54,8 @@ export function ablationSection(a) {
   if (timer !== undefined) {
     lines.push(`- Comparing the position in a timer (one per frame) instead of in the listener: ${signed(timer, 1)} ms against the build as it is.`);
   }
-  if (byId['sends-answered-locally']) lines.push(`- The visit's ${base.posts} sends (\`fetch\` with \`keepalive\`, and the answers): ${ms(base.overPageMs - byId['sends-answered-locally'].overPageMs)} in all.`);
+  const sends = diff('as-built', 'sends-answered-locally');
+  if (sends !== undefined) lines.push(`- The visit's ${base.posts} sends (\`fetch\` with \`keepalive\`, and the answers): ${ms(sends)} in all.`);
   const io = byId['scroll-observer-and-listener'];
   if (io) {
     lines.push(
