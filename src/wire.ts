@@ -40,6 +40,12 @@ export const CATEGORY = {
   conversion: 'conversion',
 } as const;
 
+/**
+ * The action of the `conversion` event a click on a `tel:` link sends, its label the number: the
+ * server records the call from it (contract section 2).
+ */
+export const PHONE_CLICK = 'phone_click';
+
 /** One event on the wire. Short keys because every byte is sent by every visitor. */
 export interface WireEvent {
   /** site public_id */
@@ -139,6 +145,8 @@ export const monthOf = (ms: number): string => new Date(ms).toISOString().slice(
 // ---------------------------------------------------------------------------------------------
 // Validation (server side). Nothing below is referenced by the tracker.
 
+/** The characters a phone number may have: a call's `phone_number`, and a phone_click label that records a call. */
+export const PHONE_FORMAT = /^[0-9+()\-. /]+$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 // NUL cannot be stored in PostgreSQL text or jsonb; refuse it instead of failing in storage.
@@ -179,7 +187,7 @@ export const wireEventSchema = v.strictObject({
 export const callEventSchema = v.pipe(
   v.strictObject({
     site_id: required(MAX_SITE_ID),
-    phone_number: v.pipe(required(MAX_PHONE), v.regex(/^[0-9+()\-. /]+$/, 'must be a phone number')),
+    phone_number: v.pipe(required(MAX_PHONE), v.regex(PHONE_FORMAT, 'must be a phone number')),
     sid: v.optional(sessionId),
     sm: v.optional(sessionMonth),
     fingerprint: v.optional(required(MAX_FINGERPRINT)),

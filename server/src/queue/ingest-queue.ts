@@ -33,6 +33,8 @@ interface QueuedBatch {
   now: number;
   userAgent: string | null;
   cookieClickIds: IngestInput['cookieClickIds'];
+  /** The batch's phone calls (IngestInput.calls); absent when it has none, and in messages from before. */
+  calls?: Array<[number, string]>;
 }
 
 export function encodeBatch(input: IngestInput): Uint8Array {
@@ -43,6 +45,7 @@ export function encodeBatch(input: IngestInput): Uint8Array {
     now: input.now,
     userAgent: input.userAgent,
     cookieClickIds: input.cookieClickIds,
+    ...(input.calls?.length && { calls: input.calls.map(([n, phone]) => [n, phone] as [number, string]) }),
   };
   return new TextEncoder().encode(JSON.stringify(body));
 }
@@ -58,10 +61,20 @@ export function decodeBatch(data: Uint8Array): IngestInput | undefined {
       now: b.now,
       userAgent: typeof b.userAgent === 'string' ? b.userAgent : null,
       cookieClickIds: b.cookieClickIds ?? {},
+      calls: callsOf(b.calls, b.events.length),
     };
   } catch {
     return undefined;
   }
+}
+
+/** The calls a message carries, each naming one of its events; anything else in their place is none. */
+function callsOf(calls: unknown, events: number): Array<[number, string]> {
+  if (!Array.isArray(calls)) return [];
+  return calls.filter(
+    (c): c is [number, string] =>
+      Array.isArray(c) && Number.isInteger(c[0]) && c[0] >= 0 && c[0] < events && typeof c[1] === 'string',
+  );
 }
 
 /**

@@ -1,10 +1,14 @@
-/** POST /api/sync: a batch of tracker events, validated, stored once each, scored and attributed. */
+/**
+ * POST /api/sync: a batch of tracker events, validated, stored once each, scored and attributed;
+ * a phone_click event's call recorded with it.
+ */
 import { parseSyncBody, type SyncOk, type WireEvent } from '../wire.js';
 import { HttpError, json, readJson } from '../http/http.js';
 import { monthWindow } from '../rules/months.js';
 import { clickIdCookie, isFirstParty, readClickIdCookie } from '../rules/clickid-cookie.js';
-import { ingest, SessionConflictError } from '../store/ingest.js';
+import { ingest, SessionConflictError, type IngestInput } from '../store/ingest.js';
 import { bodyClickIds } from '../store/ingest-plan.js';
+import { phoneCalls } from '../rules/phone.js';
 import type { ClickIds } from '../rules/attribution.js';
 import type { RouteHandler } from './context.js';
 
@@ -30,10 +34,12 @@ export const sync: RouteHandler = async (ctx, { request, info, state }) => {
     }
   }
   const siteIds = new Map<string, string>();
+  const regions = new Map<string, string | null>();
   for (const publicId of new Set(events.map((e) => e.s))) {
     const s = await ctx.site(publicId);
     ctx.checkOrigin(request, s);
     siteIds.set(publicId, s.id);
+    regions.set(publicId, s.phoneRegion);
   }
   if (ctx.isBot(request.headers.get('user-agent') ?? '')) {
     state.drop = 'bot';
@@ -41,7 +47,9 @@ export const sync: RouteHandler = async (ctx, { request, info, state }) => {
   }
   const firstParty = ctx.clickIdCookie && isFirstParty(request, ctx.ownOrigin(request));
   const cookieClickIds = firstParty ? readClickIdCookie(request.headers.get('cookie')) : {};
-  const input = { events, siteIds, now: t, userAgent: request.headers.get('user-agent'), cookieClickIds };
+  // A tel: click is a phone_click event: its call is recorded in the write of the batch.
+  const calls = phoneCalls(events, (publicId) => regions.get(publicId) ?? null);
+  const input: IngestInput = { events, siteIds, now: t, userAgent: request.headers.get('user-agent'), cookieClickIds, calls };
   const cookieHeaders = (clickIds: ClickIds): Record<string, string> => {
     const cookie = firstParty ? clickIdCookie(clickIds) : undefined;
     // Set again only when it would change what the browser holds.

@@ -5,6 +5,7 @@
  * know which ranges are assigned (nor does any call matching care).
  */
 import { parsePhoneNumberFromString, isSupportedCountry, type CountryCode } from 'libphonenumber-js/min';
+import { CALL_TIME_FUTURE_MS, CATEGORY, MAX_PHONE, PHONE_CLICK, PHONE_FORMAT, type WireEvent } from '../wire.js';
 
 export type PhoneResult = { ok: true; e164: string } | { ok: false; reason: string };
 
@@ -29,3 +30,36 @@ export function normalizePhone(raw: string, region: string | null): PhoneResult 
   }
   return { ok: true, e164: parsed.number };
 }
+
+
+/**
+ * The phone calls among a batch's events: `[index in events, E.164]` for each `conversion/
+ * phone_click` whose label is a number the site's region (`regionOf(publicId)`) understands.
+ * The label passes the checks /api/call-event gives `phone_number`, so an event records a call
+ * exactly when the tracker's own call request would have; otherwise the event is stored and no
+ * call is (that request got a 400, which the tracker dropped).
+ */
+export function phoneCalls(
+  events: readonly WireEvent[],
+  regionOf: (publicId: string) => string | null,
+): Array<[number, string]> {
+  const calls: Array<[number, string]> = [];
+  events.forEach((e, n) => {
+    if (e.ec !== CATEGORY.conversion || e.ea !== PHONE_CLICK || e.el === undefined) return;
+    if (e.el.length > MAX_PHONE || !PHONE_FORMAT.test(e.el)) return;
+    const phone = normalizePhone(e.el, regionOf(e.s));
+    if (phone.ok) calls.push([n, phone.e164]);
+  });
+  return calls;
+}
+
+/**
+ * A call request naming its session is the call already recorded from that session's
+ * phone_click when that one's time lies in [call_time - SAME_CALL_BEFORE_MS, call_time +
+ * SAME_CALL_AFTER_MS]. An older tracker posts its own call too: its call_time is its clock a
+ * moment after the event's `t`, while the stored event time is clamped to the server's now, so a
+ * client clock ahead by up to CALL_TIME_FUTURE_MS puts the event's time that much before the call;
+ * 30 s more on each side cover the time the batch took to arrive.
+ */
+export const SAME_CALL_BEFORE_MS = CALL_TIME_FUTURE_MS + 30_000;
+export const SAME_CALL_AFTER_MS = 30_000;

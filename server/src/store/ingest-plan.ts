@@ -227,3 +227,38 @@ export function planEvents(
   });
   return { rows, owner };
 }
+
+/** One row of the calls insert: a phone_click event of a session, and its number. */
+export interface PlannedCall {
+  id: string;
+  m: string;
+  site: string;
+  /** The event's client id: the call takes the stored event's time (the first write's, on a repeat). */
+  i: string | null;
+  /** E.164. */
+  p: string;
+  /** The time the event row got, for an event without a client id (which is always stored anew); else null. */
+  t: string | null;
+}
+
+/**
+ * The calls of the accepted requests (IngestInput.calls), each `(session, i)` once. A repeated
+ * event's call is planned too: the insert finds it stored (same call_time) and adds nothing, and a
+ * retry after a commit whose answer was lost records the call that way if it was not.
+ */
+export function planCalls(plan: Plan, skip: ReadonlySet<number>): PlannedCall[] {
+  const rows = new Map<string, PlannedCall>();
+  const byKey = new Map(plan.sessions.map((s) => [s.key, s]));
+  plan.requests.forEach((req, r) => {
+    if (skip.has(r)) return;
+    for (const [n, p] of req.input.calls ?? []) {
+      const e = req.input.events[n];
+      if (!e) continue;
+      const s = byKey.get(sessionKeyOf(e.sid, monthStart(e.sm)))!;
+      const t = e.i === undefined ? new Date(clampEventTime(e.t, req.input.now)).toISOString() : null;
+      const id = `${s.key}\u0000${e.i === undefined ? `~${t}\u0000${p}` : e.i}`;
+      if (!rows.has(id)) rows.set(id, { id: s.id, m: s.month, site: s.siteId, i: e.i ?? null, p, t });
+    }
+  });
+  return [...rows.values()];
+}

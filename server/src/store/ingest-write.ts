@@ -5,15 +5,17 @@
  *      returned (prepared);
  *   2. every event inserted (a repeated `(sid, i)` is ignored) and every touched session's facts
  *      read back (neutral counts and maxima; the categories come from the wire module);
- *   3. every touched session's score, attribution, counts and missing fields updated.
+ *   3. every touched session's score, attribution, counts and missing fields updated;
+ *   4. only when a request carries a phone call (a phone_click event): the calls recorded.
  * The score and attribution rules stay in rules/scoring.ts and rules/attribution.ts, run here
  * between statements 2 and 3.
  */
-import { CATEGORY } from '../wire.js';
+import { CATEGORY, PHONE_CLICK } from '../wire.js';
 import { attribute, CLICK_ID_KEYS, type ClickIds } from '../rules/attribution.js';
 import { leadScore, SCROLL_DEPTH_ACTION } from '../rules/scoring.js';
+import { SAME_CALL_AFTER_MS, SAME_CALL_BEFORE_MS } from '../rules/phone.js';
 import type { Queryable } from './db/types.js';
-import { planEvents, sessionKeyOf, type Plan, type PlannedSession } from './ingest-plan.js';
+import { planCalls, planEvents, sessionKeyOf, type Plan, type PlannedSession } from './ingest-plan.js';
 
 /** What one request gets back once its group has committed. */
 export interface RequestOutcome {
@@ -187,6 +189,57 @@ update public.sessions s
                                                ua text)
  where s.id = any((select $2::text::uuid[])::uuid[]) and s.id = x.id and s.created_month = x.m and s.site_id = x.site`;
 
+// Statement 4, only in a group with a phone call: one call per phone_click event (IngestInput.calls),
+// matched to the event's own session (this site's: the site is compared), with the score statement
+// 3 has just written and the session's fingerprint. Its call_time is the stored event's created_at
+// (found by its client id: a retried batch's repeated event gives the first write's time), so the
+// calls_once_key index (sql/011) makes a repeat a no-op; the ON CONFLICT target repeats its
+// expression exactly, as recordCall's does (store/calls.ts). `x.t` is the time of an event without
+// a client id (always stored anew, at that time).
+// A call an older tracker posted itself within the window recordCall uses (rules/phone.ts), and
+// not recorded from an event (no phone_click of the session at its call_time), is this call: none
+// is added. It comes first in queue mode, where the batch is answered before a worker writes it.
+// Plans: every lookup is per row (lateral, or a subquery that stays one: OFFSET 0), by the
+// session's key or by site, number and time; the event's category and action are compared outside
+// those subqueries, so that no plan reads the site's conversions through 014's partial index.
+// Concurrent groups cannot insert one call in opposite orders: statement 1 holds its session's lock.
+const RECORD_CALLS = `
+insert into public.calls
+  (site_id, phone_number, matched_session_id, matched_session_month, matched_fingerprint, reported_session_id,
+   lead_score, status, source, call_time)
+select x.site, x.p, s.id, s.created_month, s.fingerprint, s.id, s.lead_score, 'matched', 'tracker', a.at
+  from jsonb_to_recordset($1::text::jsonb) as x(id uuid, m date, site uuid, i text, p text, t timestamptz)
+ cross join lateral (
+   select s.id, s.created_month, s.fingerprint, s.lead_score
+     from public.sessions s
+    where s.id = x.id and s.created_month = x.m and (s.site_id = x.site) is true
+   offset 0) s
+  left join lateral (
+   select e.created_at, e.event_category, e.event_action
+     from public.events e
+    where e.session_id = x.id and e.session_month = x.m and e.client_event_id = x.i and (e.site_id = x.site) is true
+   offset 0) e on true
+ cross join lateral (select coalesce(e.created_at, x.t) as at) a
+ where a.at is not null and (x.i is null or (e.event_category = $2 and e.event_action = $3) is true)
+   and not exists (
+     select 1
+       from (select c.call_time
+               from public.calls c
+              where c.site_id = x.site and c.phone_number = x.p
+                and c.call_time >= a.at - interval '${SAME_CALL_AFTER_MS} milliseconds'
+                and c.call_time <= a.at + interval '${SAME_CALL_BEFORE_MS} milliseconds'
+                and c.reported_session_id = x.id
+             offset 0) c
+      where not exists (
+        select 1
+          from (select d.event_category, d.event_action
+                  from public.events d
+                 where d.session_id = x.id and d.session_month = x.m and d.created_at = c.call_time
+                   and (d.site_id = x.site) is true
+                offset 0) d
+         where d.event_category = $2 and d.event_action = $3))
+on conflict (site_id, phone_number, call_time, (coalesce(reported_session_id::text, matched_fingerprint))) do nothing`;
+
 const iso = (v: string | Date | null) => (v === null ? null : new Date(v).toISOString());
 
 /** A planned session's own fields, as statement 1 inserts them and the score update merges them. */
@@ -274,8 +327,18 @@ export async function writeGroup(tx: Queryable, plan: Plan): Promise<Map<number,
       ...ownFields(planned.get(key)!),
     };
   });
-  // The commit travels with this statement (one round trip for both).
-  await tx.query(UPDATE_SCORES, [JSON.stringify(updates), ids(updates)], { ...prepare, last: true });
+  // The commit travels with the last statement (one round trip for both); statement 4, when there
+  // is one, is sent with statement 3 without waiting for it (the server runs them in order).
+  const calls = planCalls(plan, refused);
+  const scored = JSON.stringify(updates);
+  if (calls.length) {
+    await Promise.all([
+      tx.query(UPDATE_SCORES, [scored, ids(updates)], prepare),
+      tx.query(RECORD_CALLS, [JSON.stringify(calls), CATEGORY.conversion, PHONE_CLICK], { ...prepare, last: true }),
+    ]);
+  } else {
+    await tx.query(UPDATE_SCORES, [scored, ids(updates)], { ...prepare, last: true });
+  }
 
   const outcomes = new Map<number, RequestOutcome>();
   plan.requests.forEach((req, r) => {
@@ -293,4 +356,4 @@ export async function writeGroup(tx: Queryable, plan: Plan): Promise<Map<number,
 }
 
 /** The write path's statements, for the test that checks their plans on empty partitions. */
-export const WRITE_STATEMENTS = { KEYS_ONLY, LOCK_OR_INSERT_SESSIONS, LOCK_SESSIONS, INSERT_EVENTS_READ_FACTS, UPDATE_SCORES };
+export const WRITE_STATEMENTS = { KEYS_ONLY, LOCK_OR_INSERT_SESSIONS, LOCK_SESSIONS, INSERT_EVENTS_READ_FACTS, UPDATE_SCORES, RECORD_CALLS };

@@ -17,6 +17,11 @@ export interface IngestInput {
   userAgent: string | null;
   /** A click id the browser carried in the first-party cookie, if any. */
   cookieClickIds: ClickIds;
+  /**
+   * The phone calls among `events` (rules/phone.ts phoneCalls): `[index in events, E.164]`. Each is
+   * recorded in the write of its event, matched to the event's session (ingest-write.ts).
+   */
+  calls?: ReadonlyArray<readonly [number, string]>;
 }
 
 export interface IngestResult {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WRITE_STATEMENTS as S } from '../../src/store/ingest-write.js';
 import { backends, freshDb, type FreshDb } from '../support/db.js';
 import { planOf, type Scan } from '../support/plans.js';
+import type { Queryable } from '../../src/store/db/types.js';
 
 const id = '0b6c1a52-4f3e-4d38-9a55-2f0f8e2d6f11';
 const site = '5d0c2f7e-9a1b-4c3d-8e2f-1a2b3c4d5e6f';
@@ -27,11 +28,34 @@ const statements: Array<[name: string, text: string, params: unknown[]]> = [
     ],
   ],
   ['statement 3 (scores)', S.UPDATE_SCORES, [JSON.stringify([{ id, m, site, score: 10, attribution: 'organic', n: 1 }]), `{${id}}`]],
+  [
+    'statement 4 (calls from phone_click events)',
+    S.RECORD_CALLS,
+    [JSON.stringify([{ id, m, site, i: 'e1', p: '+902125550199', t: null }, { id, m, site, i: null, p: '+902125550199', t: at }]), 'conversion', 'phone_click'],
+  ],
 ];
+
+/** Every scan of a plan, with its index condition ('' for none). */
+async function scansWithConditions(tx: Queryable, text: string, params: unknown[]) {
+  const [row] = await tx.query<Record<string, unknown>>(`explain (format json) ${text}`, params);
+  let json = Object.values(row!)[0];
+  if (typeof json === 'string') json = JSON.parse(json);
+  const out: Array<{ node: string; relation: string; cond: string }> = [];
+  const walk = (node: Record<string, unknown>) => {
+    if (typeof node['Relation Name'] === 'string') {
+      out.push({ node: String(node['Node Type']), relation: node['Relation Name'], cond: String(node['Index Cond'] ?? '') });
+    }
+    for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
+  };
+  for (const top of json as { Plan: Record<string, unknown> }[]) walk(top.Plan);
+  return out;
+}
 
 describe.each(backends)('ingest statement plans on empty partitions, %s', (kind) => {
   let fresh: FreshDb;
   const plans = new Map<string, Scan[]>();
+  /** Statement 4's scans with their index conditions (planOf leaves those out). */
+  let callScans: Array<{ node: string; relation: string; cond: string }> = [];
   beforeAll(async () => {
     fresh = await freshDb(kind);
     for (const [name, text, params] of statements) {
@@ -42,6 +66,7 @@ describe.each(backends)('ingest statement plans on empty partitions, %s', (kind)
           await tx.query(S.KEYS_ONLY);
           await tx.query('set local plan_cache_mode = force_generic_plan');
           plans.set(name, (await planOf(tx, { text, params })).scans);
+          if (text === S.RECORD_CALLS) callScans = await scansWithConditions(tx, text, params);
           throw new Error('rollback');
         })
         .catch((err: Error) => {
@@ -67,6 +92,24 @@ describe.each(backends)('ingest statement plans on empty partitions, %s', (kind)
       // Led by the fingerprint, with 017's condition: not the site's indexes, not a whole-index scan of (site_id, fingerprint).
       expect(index?.indexdef).toMatch(/\(fingerprint\) WHERE/);
     }
+  });
+
+  it("statement 4 finds sessions and events by the session's key, and earlier calls by site, number and time", () => {
+    const read = callScans.filter((n) => n.node !== 'ModifyTable');
+    const calls = read.filter((n) => n.relation === 'calls');
+    expect(calls.length).toBeGreaterThan(0);
+    for (const n of calls) {
+      expect(n.cond).toMatch(/site_id = /);
+      expect(n.cond).toMatch(/call_time >= /);
+      expect(n.cond).toMatch(/call_time <= /);
+    }
+    const sessions = read.filter((n) => n.relation.startsWith('sessions'));
+    const events = read.filter((n) => n.relation.startsWith('events'));
+    expect(sessions.length).toBeGreaterThan(0);
+    expect(events.length).toBeGreaterThan(0);
+    // Not a whole index (014's partial index of conversions, say) read with a filter.
+    for (const n of sessions) expect(n.cond).toMatch(/\bid = /);
+    for (const n of events) expect(n.cond).toMatch(/session_id = /);
   });
 
   it("pairs an UPDATE's old and new rows by a key computed inline, not by a function call per row", async () => {
