@@ -1,10 +1,7 @@
-import { CATEGORY, MAX_PHONE, type CallEventBody } from '../wire.js';
-import { add } from '../tracker/outbox.js';
-import { eventId } from '../tracker/lib/random.js';
+import { CATEGORY, PHONE_CLICK } from '../wire.js';
 import { INTENT } from '../tracker/lib/intent.js';
 import { label } from '../tracker/lib/label.js';
 import { on } from '../tracker/lib/on.js';
-import { touch } from '../tracker/session.js';
 import type { Collector } from '../tracker/types.js';
 
 export interface InteractionsOptions {
@@ -14,11 +11,10 @@ export interface InteractionsOptions {
 
 /**
  * Clicks on intent targets send `interaction/click`. A click on a `tel:` link also sends the
- * `conversion/phone_click` (label = the number) and a call to /api/call-event naming the visitor's
- * own session (`sid`, `sm`), the click time, and the fingerprint when one is known (it needs
- * consent; the call does not wait for it). The call goes through the outbox like events (nothing
- * lost offline, on 429 or 5xx, or when the page closes), after the events made before it, so the
- * session exists when the call arrives; the server stores a retried call once.
+ * `conversion/phone_click` (label = the number), sent at once: the server records the call from
+ * that event, matched to its session (contract section 2). One event, not a call request of its
+ * own: it travels with the outbox's guarantees (offline, 429 or 5xx, page close) and needs no
+ * ordering behind the events before it.
  */
 /* @__NO_SIDE_EFFECTS__ */
 export const interactions =
@@ -30,14 +26,8 @@ export const interactions =
       const tel = (e.target as Element).closest?.('a[href^="tel:"]');
       if (tel) {
         // The contract's phone format: digits and + ( ) - . / space (an encoded space becomes none).
-        const phone_number = tel.getAttribute('href')!.slice(4).replace(/%20|[^\d+()\-. /]/g, '').slice(0, MAX_PHONE);
-        t.track(CATEGORY.conversion, 'phone_click', phone_number);
-        // The session the event above went to (touch() after track() changes nothing else).
-        const [s] = touch(Date.now());
-        const call: CallEventBody = { site_id: t._s, phone_number, sid: s.id, sm: s.m, call_time: new Date().toISOString() };
-        if (t._f) call.fingerprint = t._f;
-        // Into the outbox after the events made before it; a call never pushes older entries out.
-        add(eventId(Date.now()), call, Infinity);
+        // Whether that is a number, the server decides.
+        t.track(CATEGORY.conversion, PHONE_CLICK, tel.getAttribute('href')!.slice(4).replace(/%20|[^\d+()\-. /]/g, ''));
         t.flush();
       }
     };

@@ -6,9 +6,7 @@ import {
   MAX_META_BYTES,
   MAX_REFERRER,
   MAX_URL,
-  PATH_CALL,
   PATH_SYNC,
-  type CallEventBody,
   type WireEvent,
 } from '../wire.js';
 import { backoff, retryAfter } from './backoff.js';
@@ -29,7 +27,7 @@ import type { Context, Meta, Tracker, TrackerOptions } from './types.js';
  */
 /* @__NO_SIDE_EFFECTS__ */
 export function createTracker(o: TrackerOptions): Tracker {
-  const base = o.endpoint || '';
+  const to = (o.endpoint || '') + PATH_SYNC;
   const delay = o.delay ?? 1000;
   // The page load is activity: start (or keep) the session now, so collectors can see its id.
   let first = touch(Date.now())[1];
@@ -47,10 +45,9 @@ export function createTracker(o: TrackerOptions): Tracker {
   };
 
   /**
-   * Sends what waits, batch after batch (a call alone, to its own endpoint), until the outbox is
-   * empty, a send fails or the browser is offline. `hidden`: the page is going away, so sendBeacon
-   * (synchronously), in bodies under the shared budget; a refused beacon leaves the rest in the
-   * outbox for the next page. A server in backoff or an offline browser gets nothing, not even a
+   * Sends what waits, batch after batch, until the outbox is empty, a send fails or the browser is
+   * offline. `hidden`: the page is going away, so sendBeacon (synchronously), in bodies under the
+   * shared budget; a refused beacon leaves the rest in the outbox for the next page. A server in backoff or an offline browser gets nothing, not even a
    * beacon, which would be lost.
    */
   const send = async (hidden?: unknown): Promise<void> => {
@@ -58,9 +55,7 @@ export function createTracker(o: TrackerOptions): Tracker {
     // In backoff: come back when it ends (a timer may fire a little early).
     if (Date.now() < notBefore) return void later(notBefore - Date.now());
     for (let b; navigator.onLine && (b = claim(Date.now()))[0]; ) {
-      const call = (b[0][1] as CallEventBody).phone_number;
-      const to = base + (call ? PATH_CALL : PATH_SYNC);
-      const body = JSON.stringify(call ? b[0][1] : b.map((x) => x[1]));
+      const body = JSON.stringify(b.map((x) => x[1]));
       if (hidden) {
         if (!beacon(to, body)) return settle(b, 0);
         settle(b);
@@ -69,7 +64,7 @@ export function createTracker(o: TrackerOptions): Tracker {
           const r = await post(to, body);
           if (r.status == 429 || r.status > 499) throw r;
           // Any other refusal would be refused again: drop it rather than retry forever.
-          if (DEBUG && !r.ok) warn('dropped', b.length, call ? 'call:' : 'events:', r.status);
+          if (DEBUG && !r.ok) warn('dropped', b.length, 'events:', r.status);
           settle(b);
           attempt = 0;
         } catch (r) {
@@ -139,7 +134,6 @@ export function createTracker(o: TrackerOptions): Tracker {
       clearTimeout(timer);
       offs.flat().forEach((off) => off?.());
     },
-    _s: o.site,
     _m: {},
     _l: [],
   };

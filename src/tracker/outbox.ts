@@ -1,22 +1,20 @@
-import { MAX_BATCH, monthOf, type CallEventBody, type WireEvent } from '../wire.js';
+import { MAX_BATCH, monthOf, type WireEvent } from '../wire.js';
 import { bytes } from './lib/bytes.js';
 import { IDLE_MS, SESSION_KEY, type Session } from './session.js';
 import { keys, load, remove, save } from './storage.js';
 
 /**
- * The persistent outbox: every event and every call is written here first and leaves only once the
+ * The persistent outbox: every event is written here first and leaves only once the
  * server took it (or refused it for good). One localStorage key per item, so tabs never overwrite
  * each other's (a shared array would lose one tab's additions whenever two tabs write it at once:
  * each browser process sees other tabs' writes a moment late). The value is [claimed until (epoch
  * ms), item]: a tab claims an entry for a lease before sending it, and other tabs skip claimed
  * entries until the lease runs out. Two tabs can still both claim an entry in the moment before one
- * sees the other's claim; the server stores such an event once (its (sid, i) check) and such a call
- * once (same site, fingerprint, number and call_time).
+ * sees the other's claim; the server stores such an event once (its (sid, i) check).
  */
-export type Item = WireEvent | CallEventBody;
-export type Entry = [until: number, item: Item];
-/** A claimed entry: its key and its item. */
-export type Claimed = [key: string, item: Item];
+export type Entry = [until: number, item: WireEvent];
+/** A claimed entry: its key and its event. */
+export type Claimed = [key: string, item: WireEvent];
 
 // Specific enough that a host page's own keys ('om_email') are never taken for entries.
 export const PREFIX = 'om:e:';
@@ -43,23 +41,23 @@ export const scan = (): string[] => (view = keys(PREFIX));
  * Appends an item under `id` (keys sort in the order items were made) and returns the outbox
  * length. When full, the oldest go first, counted in the new event's `meta.dropped`.
  */
-export const add = (id: string, x: Item, max: number): number => {
+export const add = (id: string, x: WireEvent, max: number): number => {
   // push: the new item's key counts, and being the newest it is never among the dropped.
   const dropped = view.push(PREFIX + id) - max;
   if (dropped > 0) {
     view.splice(0, dropped).forEach(remove);
-    (x as WireEvent).meta = { ...(x as WireEvent).meta, dropped };
+    x.meta = { ...x.meta, dropped };
   }
   save(PREFIX + id, [0, x]);
   return view.length;
 };
 
 /**
- * Claims what goes next, oldest first: either one call, or up to MAX_BATCH events and BODY_BUDGET
- * bytes. A call waits until every event before it has left, even one another tab is sending: the
- * event that tells the server the session's fingerprint must arrive first, or the call could not be
- * matched. Removes events of a session month older than the previous UTC month (the server refuses
- * them, and the whole batch with them), and skips values that are not ours.
+ * Claims what goes next, oldest first: up to MAX_BATCH events and BODY_BUDGET bytes. Removes events
+ * of a session month older than the previous UTC month (the server refuses them, and the whole batch
+ * with them), and removes what is not an event: the server would refuse the whole batch for it.
+ * (A call that an earlier version queued for /api/call-event is one; the server records that call
+ * from the phone_click event queued before it.)
  *
  * Two tabs that start a session at the same moment both write theirs, and the last write wins;
  * events of the losing one made within the winner's lifetime join the winner here. (An ended
@@ -72,28 +70,15 @@ export const claim = (now: number): Claimed[] => {
   const oldest = monthOf(new Date(now).setUTCDate(0));
   // The body's bytes so far: '[' and ']', and each event adds itself and a comma (the first has none).
   let size = 1;
-  // An event is before: taken, or being sent by another tab.
-  let before = 0;
   for (const k of scan()) {
     // (An entry another tab just removed loads as 0.)
     const v = load<Entry>(k);
-    const x = v?.[1] as (WireEvent & Partial<CallEventBody>) | undefined;
-    if (x?.phone_number) {
-      // A call being sent (claimed: by a page that may have gone) holds up nothing after it.
-      if (v![0] >= now) continue;
-      // A call: alone, and only when nothing is before it.
-      if (!before) list.push([k, x]);
-      break;
-    }
-    if (!x?.sm) continue;
-    // (For the stored session's own events this writes what is there already.)
-    if (s && x.t! > s.t - IDLE_MS) (x.sid = s.id), (x.sm = s.m);
-    if (x.sm < oldest) remove(k);
-    else {
-      before = 1;
-      // Unclaimed (claimed ones are being sent by another tab), within the batch's limits.
-      if (v![0] < now && ((size += bytes(x) + 1) > BODY_BUDGET || list.push([k, x]) == MAX_BATCH)) break;
-    }
+    const x = v?.[1];
+    // (For the stored session's own events this writes what is there already; nothing else has `t`.)
+    if (s && x?.t! > s.t - IDLE_MS) (x!.sid = s.id), (x!.sm = s.m);
+    if (!x?.ec || x.sm < oldest) remove(k);
+    // Unclaimed (claimed ones are being sent by another tab), within the batch's limits.
+    else if (v![0] < now && ((size += bytes(x) + 1) > BODY_BUDGET || list.push([k, x]) == MAX_BATCH)) break;
   }
   settle(list, now + LEASE_MS);
   return list;

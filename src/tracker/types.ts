@@ -46,8 +46,6 @@ export interface Context extends Tracker {
   _c?: boolean;
   /** @internal the visitor fingerprint once learned ('' when forgotten); the session's next event carries it */
   _f?: string;
-  /** @internal the site's public id */
-  _s: string;
   /**
    * @internal set by the fingerprint collector: called with every new event before it is stored (to
    * add `meta.fp`), and without one when the page is hidden (to add an event that carries it)

@@ -1,6 +1,6 @@
 /**
  * A tiny local server for real-browser tests: serves files (and in-memory pages), captures every
- * /api/sync and /api/call-event body, and answers 503 or 429 on demand. Listens on 127.0.0.1:0.
+ * POST to /api/* (a tracker sends only /api/sync), and answers 503 or 429 on demand. Listens on 127.0.0.1:0.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -23,8 +23,6 @@ export interface Sink {
   received: Received[];
   /** Events the sink accepted (answered 200), flattened. */
   events(): WireEvent[];
-  /** Bodies of accepted /api/call-event requests. */
-  calls(): unknown[];
   /** Answer the next `count` requests to `path` (default /api/sync) with `status` (and a Retry-After in seconds). */
   fail(count: number, status: 503 | 429 | 500, retryAfter?: number, path?: string): void;
   /** Resolves once `check()` holds, re-checking on every request received; rejects after `ms`. */
@@ -111,7 +109,6 @@ export async function startSink(root: string, mounts: Record<string, string> = {
     received,
     pages,
     events: () => received.filter((r) => r.path === '/api/sync' && r.status === 200).flatMap((r) => r.body as WireEvent[]),
-    calls: () => received.filter((r) => r.path === '/api/call-event' && r.status === 200).map((r) => r.body),
     fail: (count, status, retryAfter, path = '/api/sync') => {
       for (let n = 0; n < count; n++) failures.push({ status, retryAfter, path });
     },

@@ -22,7 +22,8 @@ const event = (n: number, label = ''): WireEvent => ({
   i: `i${n}`,
   t: Date.now(),
 });
-const call: CallEventBody = { site_id: 'site1', phone_number: '+15550100', fingerprint: 'fp' };
+// What an earlier version of the tracker queued for /api/call-event, in the same outbox.
+const call: CallEventBody = { site_id: 'site1', phone_number: '+15550100', sid: '0b5e6c9e-4a39-4c1f-9f1e-2f6a1d0c9a11', sm: monthOf(Date.now()), call_time: new Date().toISOString() };
 /** Writes an outbox entry as the tracker stores it: [claimed until, item]. */
 const put = (key: string, until: number, item: unknown) => localStorage.setItem(PREFIX + key, JSON.stringify([until, item]));
 
@@ -69,13 +70,17 @@ describe('a claim (another tab is sending the entry)', () => {
     expect(claim(now + 1)).toHaveLength(1);
   });
 
-  it('holds a call until the moment its lease ends, and not after', () => {
+  it('removes a call an earlier version queued for /api/call-event, claimed or not, and claims the events around it', () => {
+    // Sent in a batch it would make the server refuse every event with it; the server records that
+    // call from the phone_click event queued before it.
     const now = Date.now();
-    put('1', now + 5000, call);
-    expect(claim(now)).toEqual([]);
-    put('1', now, call);
-    expect(claim(now)).toEqual([]);
-    expect(claim(now + 1)).toEqual([[PREFIX + '1', call]]);
+    put('1', 0, event(1));
+    put('2', 0, call);
+    put('3', now + 5000, call);
+    put('4', 0, event(4));
+    expect(claim(now).map(([k]) => k)).toEqual([PREFIX + '1', PREFIX + '4']);
+    expect(localStorage.getItem(PREFIX + '2')).toBeNull();
+    expect(localStorage.getItem(PREFIX + '3')).toBeNull();
   });
 });
 

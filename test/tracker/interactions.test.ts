@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createTracker, interactions } from '../../src/index.js';
 import { fingerprintWith } from '../../src/tracker/fingerprint.js';
-import { calls, click, events, sent, settle, useTrackerEnv } from './support.js';
+import { click, events, phoneClicks, sent, settle, useTrackerEnv } from './support.js';
 
 useTrackerEnv();
 
@@ -23,13 +23,13 @@ describe('interactions', () => {
     t.destroy();
   });
 
-  it('a tel: click also sends conversion/phone_click and POSTs /api/call-event naming its session, with the fingerprint', async () => {
+  it('a tel: click also sends conversion/phone_click, its label the number, at once: the server records the call from it', async () => {
     document.body.innerHTML = '<a href="tel:+1%20555-0100" id="tel">Call</a>';
     const t = createTracker({
       site: 'site1',
       endpoint: 'https://api.example',
       consent: 'granted',
-      delay: 0,
+      delay: 60_000,
       collectors: [interactions(), fingerprintWith(async () => 'fp-123', true)],
     });
     await vi.advanceTimersByTimeAsync(10);
@@ -39,38 +39,22 @@ describe('interactions', () => {
       ['interaction', 'click', 'tel:+1%20555-0100'],
       ['conversion', 'phone_click', '+1555-0100'],
     ]);
-    // call_time is the click's time, so a late retry still matches the events before the click.
-    // The call names the session of the events, so the server can match it without the fingerprint.
-    const { sid, sm } = events().at(-1)!;
-    expect(calls()).toEqual([
-      { site_id: 'site1', phone_number: '+1555-0100', sid, sm, fingerprint: 'fp-123', call_time: '2026-11-20T10:00:00.010Z' },
-    ]);
-    expect(sent.find((s) => s.url.endsWith('/api/call-event'))!.url).toBe('https://api.example/api/call-event');
-    // The session's events (with meta.fp) reach the server before the call that must match them.
-    const callAt = sent.findIndex((s) => s.url.endsWith('/api/call-event'));
-    const clickAt = sent.findIndex((s) => JSON.stringify(s.body).includes('phone_click'));
-    expect(clickAt).toBeGreaterThanOrEqual(0);
-    expect(clickAt).toBeLessThan(callAt);
-    expect(events().some((e) => e.meta?.fp === 'fp-123')).toBe(true);
+    // Its time is the click's, so the call's time is too; its session learned the fingerprint (from
+    // its first event on this page).
+    const [call] = phoneClicks();
+    expect(call!.t).toBe(Date.parse('2026-11-20T10:00:00.010Z'));
+    expect(events().some((e) => e.sid === call!.sid && e.meta?.fp === 'fp-123')).toBe(true);
+    // One request, to the sync endpoint: nothing else to order or to lose.
+    expect(sent.map((s) => s.url)).toEqual(['https://api.example/api/sync']);
     t.destroy();
   });
 
-  it('sends the call at once without a fingerprint (no consent): it names its session instead', async () => {
-    document.body.innerHTML = '<a href="tel:5550100" id="tel">Call</a>';
-    const t = createTracker({
-      site: 'site1',
-      delay: 0,
-      collectors: [interactions(), fingerprintWith(() => new Promise(() => undefined), true)],
-    });
+  it('keeps only the characters of a phone number from the href (an encoded space is none)', async () => {
+    document.body.innerHTML = '<a href="tel:+90%20(212)%20555-01.99;ext=7" id="tel">Call</a>';
+    const t = createTracker({ site: 'site1', delay: 0, collectors: [interactions()] });
     click(document.getElementById('tel')!);
-    const clickedAt = new Date().toISOString();
     await settle();
-    const { sid, sm } = events().at(-1)!;
-    expect(calls()).toEqual([{ site_id: 'site1', phone_number: '5550100', sid, sm, call_time: clickedAt }]);
-    // The session's events reach the server before the call that must match them.
-    const clickAt = sent.findIndex((s) => JSON.stringify(s.body).includes('phone_click'));
-    expect(clickAt).toBeGreaterThanOrEqual(0);
-    expect(clickAt).toBeLessThan(sent.findIndex((s) => s.url.endsWith('/api/call-event')));
+    expect(phoneClicks().map((e) => e.el)).toEqual(['+90(212)555-01.997']);
     t.destroy();
   });
 

@@ -60,7 +60,8 @@ describe('script tag', () => {
     const counts = new Map<string, number>();
     for (const e of events()) counts.set(`${e.ec}/${e.ea}`, (counts.get(`${e.ec}/${e.ea}`) ?? 0) + 1);
     expect(Object.fromEntries(counts)).toEqual({ 'conversion/lead': 1, 'pageview/view': 1, 'interaction/click': 1, 'conversion/phone_click': 1 });
-    expect(sent.filter((s) => s.url.endsWith('/api/call-event'))).toHaveLength(1);
+    // The tel: click is its phone_click event only: the server records the call from it.
+    expect(sent.every((s) => s.url.endsWith('/api/sync'))).toBe(true);
     w.opsmantik!('destroy');
   });
 
@@ -71,8 +72,7 @@ describe('script tag', () => {
     await settle();
     w.opsmantik!('flush');
     await settle();
-    // The tel: click's call goes at once, naming its session (no consent stated, so no fingerprint).
-    expect(new Set(sent.map((s) => s.url))).toEqual(new Set(['https://ingest.example/api/sync', 'https://ingest.example/api/call-event']));
+    expect(new Set(sent.map((s) => s.url))).toEqual(new Set(['https://ingest.example/api/sync']));
     expect(events().map((e) => e.ec).sort()).toEqual(['conversion', 'interaction', 'pageview']);
     w.opsmantik!('destroy');
   });

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTracker, scrollDepth } from '../../src/index.js';
 import { events, settle, useTrackerEnv } from './support.js';
 
@@ -119,6 +119,115 @@ describe('scrollDepth', () => {
       [25, '/landing'],
       [25, '/next'],
     ]);
+    t.destroy();
+  });
+});
+
+/**
+ * An IntersectionObserver under the tracker's control (happy-dom's never calls back): `fire` calls
+ * back as a browser would, with the html element's box height.
+ */
+class FakeObserver {
+  static last: FakeObserver | undefined;
+  observed: Element[] = [];
+  disconnected = false;
+  constructor(
+    readonly callback: (entries: { boundingClientRect: { height: number }; intersectionRatio: number }[]) => void,
+    readonly options: { rootMargin?: string; threshold?: number[] },
+  ) {
+    FakeObserver.last = this;
+  }
+  observe(el: Element) {
+    this.observed.push(el);
+  }
+  disconnect() {
+    this.disconnected = true;
+  }
+  fire(boxHeight: number) {
+    const y = window.scrollY;
+    this.callback([{ boundingClientRect: { height: boxHeight }, intersectionRatio: Math.min(1, (y + innerHeight) / boxHeight) }]);
+  }
+}
+
+describe('scrollDepth with an IntersectionObserver', () => {
+  const useFake = () => {
+    FakeObserver.last = undefined;
+    vi.stubGlobal('IntersectionObserver', FakeObserver);
+  };
+  const at = (y: number) => Object.defineProperty(window, 'scrollY', { configurable: true, get: () => y });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('watches the html element against a root stretched far above the viewport, a threshold per milestone', () => {
+    useFake();
+    const t = createTracker({ site: 'site1', delay: 0, collectors: [scrollDepth({ marks: [10, 60] })] });
+    const io = FakeObserver.last!;
+    expect(io.observed).toEqual([document.documentElement]);
+    expect(io.options).toEqual({ rootMargin: '1e7px 0px 0px', threshold: [0.1, 0.6] });
+    t.destroy();
+    expect(io.disconnected).toBe(true);
+  });
+
+  it('once the element proves as tall as the page, scrolling costs nothing and milestones come from its callbacks', async () => {
+    useFake();
+    height = 4000;
+    at(0);
+    const t = createTracker({ site: 'site1', delay: 0, collectors: [scrollDepth()] });
+    const io = FakeObserver.last!;
+    io.fire(4000); // the first callback, at load: no milestone before a scroll
+    await settle();
+    expect(depths()).toEqual([]);
+    const timers = vi.getTimerCount();
+    scrollTo(2000); // 75%: no listener left to ask for a measure
+    expect(vi.getTimerCount()).toBe(timers);
+    await frame();
+    expect(depths()).toEqual([]);
+    io.fire(4000); // the browser saw the 0.5 and 0.75 thresholds crossed
+    await t.flush();
+    expect(depths().map(([, v]) => v)).toEqual([25, 50, 75]);
+    t.destroy();
+  });
+
+  it('keeps the scroll listener while the element is shorter than the page (html { height: 100% })', async () => {
+    useFake();
+    height = 4000;
+    at(0);
+    const t = createTracker({ site: 'site1', delay: 0, collectors: [scrollDepth()] });
+    FakeObserver.last!.fire(1000); // one viewport tall: always seen whole, never calls back again
+    scrollTo(2000);
+    await frame();
+    await t.flush();
+    expect(depths().map(([, v]) => v)).toEqual([25, 50, 75]);
+    t.destroy();
+  });
+
+  it('drops the listener later, when a page that grew proves the element spans it', async () => {
+    useFake();
+    height = 1000;
+    at(0);
+    const t = createTracker({ site: 'site1', delay: 0, collectors: [scrollDepth({ marks: [50] })] });
+    const io = FakeObserver.last!;
+    io.fire(900); // shorter than the viewport: the scrolling area is the viewport's
+    height = 4000; // content loaded
+    io.fire(4000);
+    const timers = vi.getTimerCount();
+    scrollTo(1500);
+    expect(vi.getTimerCount()).toBe(timers);
+    io.fire(4000);
+    await t.flush();
+    expect(depths().map(([, v]) => v)).toEqual([50]);
+    t.destroy();
+  });
+
+  it('uses the listener alone where there is no IntersectionObserver (jsdom)', async () => {
+    vi.stubGlobal('IntersectionObserver', undefined);
+    height = 4000;
+    const t = createTracker({ site: 'site1', delay: 0, collectors: [scrollDepth()] });
+    scrollTo(1000);
+    await frame();
+    await t.flush();
+    expect(depths().map(([, v]) => v)).toEqual([25, 50]);
     t.destroy();
   });
 });

@@ -34,8 +34,8 @@ export const beaconMock = vi.fn((url: string, data: unknown) => {
 export const events = (path = '/api/sync'): WireEvent[] =>
   sent.filter((s) => s.url.endsWith(path)).flatMap((s) => (Array.isArray(s.body) ? s.body : [s.body])) as WireEvent[];
 
-/** The bodies sent to /api/call-event, in order (one call per request). */
-export const calls = () => events('/api/call-event') as unknown as Record<string, string>[];
+/** The `conversion/phone_click` events that reached the server: the server records each as a call. */
+export const phoneClicks = (): WireEvent[] => events().filter((e) => e.ec === 'conversion' && e.ea === 'phone_click');
 
 /** A click as a visitor makes it: it bubbles and can be cancelled. */
 export const click = (el: Element) => el.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true }));

@@ -127,7 +127,8 @@ describe('the README deploy section, run as printed', () => {
     await landing.waitForFunction(() => JSON.parse(localStorage.getItem('om_f') || 'null')?.[0], undefined, { timeout: 60_000 });
     // Headless Chromium would try to open a dialer; the click itself is what the tracker sees.
     await landing.evaluate(() => document.addEventListener('click', (e) => e.preventDefault()));
-    const answered = landing.waitForResponse((r) => r.url().endsWith('/api/call-event'), { timeout: 30_000 });
+    // The tap's phone_click event, from which the server records the call.
+    const answered = landing.waitForResponse((r) => r.url().endsWith('/api/sync') && (r.request().postData() ?? '').includes('"phone_click"'), { timeout: 30_000 });
     await landing.click('#call');
     expect((await answered).status()).toBe(200);
     await landing.close();
