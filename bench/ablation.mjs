@@ -23,60 +23,12 @@ import { ROOT, RESULTS } from './lib/paths.mjs';
 import { installPeers } from './lib/peers.mjs';
 import { TRACKERS } from './lib/trackers.mjs';
 
-/** Scroll depth's listener kept as the fallback of an IntersectionObserver, as the collector would need. */
-const OBSERVER_AND_LISTENER = [
+/** Scroll depth without its IntersectionObserver: the scroll listener alone, as the collector was before it. */
+const LISTENER_ONLY = [
   {
     file: 'collectors/scrollDepth.ts',
-    from: "    return [on(window, 'scroll', () => scrollY < next[location.href]! || (frame ||= setTimeout(measure))), () => clearTimeout(frame)];",
-    to: [
-      "    const off = on(window, 'scroll', () => scrollY < next[location.href]! || (frame ||= setTimeout(measure)));",
-      '    // Trusted once the element proves taller than the viewport (its share under 1): the listener goes.',
-      '    const io = new IntersectionObserver(([e]) => (e!.intersectionRatio < 1 && off(), scrollY && measure()), {',
-      "      rootMargin: '1e7px 0px 0px',",
-      '      threshold: (options?.marks || [25, 50, 75, 90]).map((m) => m / 100),',
-      '    });',
-      '    io.observe(document.documentElement);',
-      '    return [off, () => io.disconnect(), () => clearTimeout(frame)];',
-    ].join('\n'),
-  },
-];
-
-/** The tracker without its own call request: the server would record the call from the phone_click event. */
-const CALLS_BY_SERVER = [
-  {
-    file: 'collectors/interactions.ts',
-    from: [
-      '        // The session the event above went to (touch() after track() changes nothing else).',
-      '        const [s] = touch(Date.now());',
-      "        const call: CallEventBody = { site_id: t._s, phone_number, sid: s.id, sm: s.m, call_time: new Date().toISOString() };",
-      '        if (t._f) call.fingerprint = t._f;',
-      '        // Into the outbox after the events made before it; a call never pushes older entries out.',
-      '        add(eventId(Date.now()), call, Infinity);\n',
-    ].join('\n'),
-    to: '',
-  },
-  {
-    file: 'tracker/outbox.ts',
-    from: [
-      '    if (x?.phone_number) {',
-      '      // A call being sent (claimed: by a page that may have gone) holds up nothing after it.',
-      '      if (v![0] >= now) continue;',
-      '      // A call: alone, and only when nothing is before it.',
-      '      if (!before) list.push([k, x]);',
-      '      break;',
-      '    }\n',
-    ].join('\n'),
-    to: '',
-  },
-  {
-    file: 'tracker/createTracker.ts',
-    from: [
-      '      const call = (b[0][1] as CallEventBody).phone_number;',
-      '      const to = base + (call ? PATH_CALL : PATH_SYNC);',
-      '      const body = JSON.stringify(call ? b[0][1] : b.map((x) => x[1]));',
-    ].join('\n'),
-    // (`call` stays, as 0, for the debug build's warning a few lines down.)
-    to: ['      const call = 0;', '      const to = base + PATH_SYNC;', '      const body = JSON.stringify(b.map((x) => x[1]));'].join('\n'),
+    from: '      self.IntersectionObserver &&',
+    to: '      (undefined as typeof IntersectionObserver | undefined) &&',
   },
 ];
 
@@ -97,14 +49,30 @@ const VARIANTS = [
     edits: [{ file: 'collectors/hoverIntent.ts', from: "on(document, 'mouseover', over, true)", to: "on(document, 'mouseover', () => {}, true)" }],
   },
   {
+    id: 'hover-no-closest',
+    what: "hover intent's listener without `closest` (the target itself must match): what finding the target costs",
+    edits: [{ file: 'collectors/hoverIntent.ts', from: '(e.target as Element).closest(options?.selector || INTENT)', to: '((e.target as Element).matches(options?.selector || INTENT) ? (e.target as Element) : null)' }],
+  },
+  {
+    id: 'hover-no-track',
+    what: "hover intent's dwell timer firing without tracking the event: what the hover events cost once made",
+    edits: [{ file: 'collectors/hoverIntent.ts', from: 'first(x) && t.track(CATEGORY.hoverIntent', to: 'first(x) && 0 && t.track(CATEGORY.hoverIntent' }],
+  },
+  {
     id: 'no-scroll',
     what: 'without the scroll-depth collector',
     edits: [{ file: 'script.ts', from: '      scrollDepth(),\n', to: '' }],
   },
   {
+    id: 'scroll-listener-only',
+    what: 'scroll depth from its scroll listener alone, without the IntersectionObserver (the collector before it)',
+    edits: LISTENER_ONLY,
+  },
+  {
     id: 'scroll-listener-idle',
-    what: "scroll depth's `scroll` listener installed but doing nothing: the cost of being called",
+    what: "scroll depth's listener alone, installed but doing nothing: the cost of being called",
     edits: [
+      ...LISTENER_ONLY,
       {
         file: 'collectors/scrollDepth.ts',
         from: "on(window, 'scroll', () => scrollY < next[location.href]! || (frame ||= setTimeout(measure)))",
@@ -113,37 +81,9 @@ const VARIANTS = [
     ],
   },
   {
-    id: 'scroll-position-read-in-timer',
-    what: "scroll depth's listener only asking for a timer (one per frame), the timer comparing the position",
-    edits: [
-      {
-        file: 'collectors/scrollDepth.ts',
-        from: "on(window, 'scroll', () => scrollY < next[location.href]! || (frame ||= setTimeout(measure)))",
-        to: "on(window, 'scroll', () => (frame ||= setTimeout(() => (scrollY < next[location.href]! ? (frame = 0) : measure()))))",
-      },
-    ],
-  },
-  {
     id: 'sends-answered-locally',
     what: "each send answered by the page itself (`fetch` replaced by a resolved `Response`): what the visit's sends cost",
     edits: [{ file: 'tracker/transport.ts', from: "fetch(url, { method: 'POST', body, keepalive: true })", to: 'Promise.resolve(new Response())' }],
-  },
-  {
-    id: 'scroll-observer-and-listener',
-    what:
-      'scroll depth from an IntersectionObserver on the document element, its root stretched far above the viewport, so that it calls ' +
-      'back only when a milestone is crossed; the scroll listener kept until the observer proves the element spans the page (share under 1)',
-    edits: OBSERVER_AND_LISTENER,
-  },
-  {
-    id: 'calls-by-server',
-    what: "without the tracker's own call request (`/api/call-event`): the bytes the server would free by recording the call from the `phone_click` event",
-    edits: CALLS_BY_SERVER,
-  },
-  {
-    id: 'observer-and-calls-by-server',
-    what: 'both of the two above: what the script tag would weigh and cost with them',
-    edits: [...OBSERVER_AND_LISTENER, ...CALLS_BY_SERVER],
   },
 ];
 
