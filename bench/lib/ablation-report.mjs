@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './paths.mjs';
 
-const ms = (x) => `${x.toFixed(1)} ms`;
+// (A difference that rounds to zero prints as 0.0, not -0.0.)
+const ms = (x) => `${(Math.abs(x) < 0.05 ? 0 : x).toFixed(1)} ms`;
 const signed = (x, digits = 0) => `${x > 0 ? '+' : x < 0 ? '−' : '±'}${Math.abs(x).toFixed(digits)}`;
 
 /** The script tag's brotli budget from `.size-limit.json` (its entry for dist/opsmantik.min.js). */
