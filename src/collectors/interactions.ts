@@ -25,8 +25,8 @@ export const interactions =
       if (x) t.track(CATEGORY.interaction, 'click', label(x));
       const tel = (e.target as Element).closest?.('a[href^="tel:"]');
       if (tel) {
-        // The contract's phone format: digits and + ( ) - . / space (an encoded space becomes none).
-        // Whether that is a number, the server decides.
+        // The contract's phone characters (wire.ts phoneNumber): digits and + ( ) - . / space (an
+        // encoded space becomes none). Whether they make a number, the server decides.
         t.track(CATEGORY.conversion, PHONE_CLICK, tel.getAttribute('href')!.slice(4).replace(/%20|[^\d+()\-. /]/g, ''));
         t.flush();
       }

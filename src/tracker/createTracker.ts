@@ -47,8 +47,8 @@ export function createTracker(o: TrackerOptions): Tracker {
   /**
    * Sends what waits, batch after batch, until the outbox is empty, a send fails or the browser is
    * offline. `hidden`: the page is going away, so sendBeacon (synchronously), in bodies under the
-   * shared budget; a refused beacon leaves the rest in the outbox for the next page. A server in backoff or an offline browser gets nothing, not even a
-   * beacon, which would be lost.
+   * shared budget; a refused beacon leaves the rest in the outbox for the next page. A server in
+   * backoff or an offline browser gets nothing, not even a beacon, which would be lost.
    */
   const send = async (hidden?: unknown): Promise<void> => {
     timer = clearTimeout(timer) as undefined;

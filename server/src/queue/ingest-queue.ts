@@ -34,7 +34,7 @@ interface QueuedBatch {
   userAgent: string | null;
   cookieClickIds: IngestInput['cookieClickIds'];
   /** The batch's phone calls (IngestInput.calls); absent when it has none, and in messages from before. */
-  calls?: Array<[number, string]>;
+  calls?: ReadonlyArray<readonly [number, string]>;
 }
 
 export function encodeBatch(input: IngestInput): Uint8Array {
@@ -45,7 +45,7 @@ export function encodeBatch(input: IngestInput): Uint8Array {
     now: input.now,
     userAgent: input.userAgent,
     cookieClickIds: input.cookieClickIds,
-    ...(input.calls?.length && { calls: input.calls.map(([n, phone]) => [n, phone] as [number, string]) }),
+    ...(input.calls?.length && { calls: input.calls }),
   };
   return new TextEncoder().encode(JSON.stringify(body));
 }

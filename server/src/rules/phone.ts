@@ -5,7 +5,7 @@
  * know which ranges are assigned (nor does any call matching care).
  */
 import { parsePhoneNumberFromString, isSupportedCountry, type CountryCode } from 'libphonenumber-js/min';
-import { CALL_TIME_FUTURE_MS, CATEGORY, MAX_PHONE, PHONE_CLICK, PHONE_FORMAT, type WireEvent } from '../wire.js';
+import { CALL_TIME_FUTURE_MS, CATEGORY, PHONE_CLICK, isPhoneNumber, type WireEvent } from '../wire.js';
 
 export type PhoneResult = { ok: true; e164: string } | { ok: false; reason: string };
 
@@ -45,8 +45,7 @@ export function phoneCalls(
 ): Array<[number, string]> {
   const calls: Array<[number, string]> = [];
   events.forEach((e, n) => {
-    if (e.ec !== CATEGORY.conversion || e.ea !== PHONE_CLICK || e.el === undefined) return;
-    if (e.el.length > MAX_PHONE || !PHONE_FORMAT.test(e.el)) return;
+    if (e.ec !== CATEGORY.conversion || e.ea !== PHONE_CLICK || e.el === undefined || !isPhoneNumber(e.el)) return;
     const phone = normalizePhone(e.el, regionOf(e.s));
     if (phone.ok) calls.push([n, phone.e164]);
   });

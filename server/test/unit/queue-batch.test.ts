@@ -5,19 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBatch, encodeBatch } from '../../src/queue/ingest-queue.js';
 import type { IngestInput } from '../../src/store/ingest.js';
-import type { WireEvent } from '../../../src/wire.js';
+import { wireEvent } from '../support/harness.js';
 
-const event = (over: Partial<WireEvent> = {}): WireEvent => ({
-  s: 'site',
-  u: 'https://shop.example/',
-  sid: '0b5e6c9e-4a39-4c1f-9f1e-2f6a1d0c9a11',
-  sm: '2026-11',
-  ec: 'pageview',
-  ea: 'view',
-  ...over,
-});
 const input = (over: Partial<IngestInput> = {}): IngestInput => ({
-  events: [event(), event({ ec: 'conversion', ea: 'phone_click', el: '+90 532 555 12 34', i: 'c' })],
+  events: [wireEvent('site'), wireEvent('site', { ec: 'conversion', ea: 'phone_click', el: '+90 532 555 12 34', i: 'c' })],
   siteIds: new Map([['site', '5d0c2f7e-9a1b-4c3d-8e2f-1a2b3c4d5e6f']]),
   now: 1_790_000_000_000,
   userAgent: 'UA',
