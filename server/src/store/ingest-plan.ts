@@ -135,6 +135,8 @@ function merge(into: PlannedSession, next: PlannedSession): void {
 export interface Plan {
   /** Sorted by key, so that concurrent groups lock sessions in one order and cannot deadlock. */
   sessions: PlannedSession[];
+  /** The same sessions by key. */
+  byKey: ReadonlyMap<string, PlannedSession>;
   requests: PlannedRequest[];
   /** Requests refused before any SQL: a session id already claimed by another site in this group. */
   refused: Set<number>;
@@ -160,7 +162,7 @@ export function planGroup(inputs: readonly IngestInput[]): Plan {
       else sessions.set(f.key, f);
     }
   });
-  return { sessions: [...sessions.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)), requests, refused };
+  return { sessions: [...sessions.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)), byKey: sessions, requests, refused };
 }
 
 /** One event row of the insert. */
@@ -194,7 +196,7 @@ export function planEvents(
 ): { rows: PlannedEvent[]; owner: Map<string, number> } {
   const rows: PlannedEvent[] = [];
   const owner = new Map<string, number>();
-  const byKey = new Map(plan.sessions.map((s) => [s.key, s]));
+  const { byKey } = plan;
   plan.requests.forEach((req, r) => {
     if (skip.has(r)) return;
     for (const g of req.sessions) {
@@ -248,7 +250,7 @@ export interface PlannedCall {
  */
 export function planCalls(plan: Plan, skip: ReadonlySet<number>): PlannedCall[] {
   const rows = new Map<string, PlannedCall>();
-  const byKey = new Map(plan.sessions.map((s) => [s.key, s]));
+  const { byKey } = plan;
   plan.requests.forEach((req, r) => {
     if (skip.has(r)) return;
     for (const [n, p] of req.input.calls ?? []) {

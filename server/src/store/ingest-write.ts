@@ -286,7 +286,7 @@ export async function writeGroup(tx: Queryable, plan: Plan): Promise<Map<number,
   const { rows: events, owner } = planEvents(plan, refused, ownClickId, CLICK_ID_KEYS);
   // Earlier sessions only matter when this one has no click id of its own and is not already known
   // as assisted (which cannot be undone: earlier sessions stay earlier).
-  const planned = new Map(plan.sessions.map((s) => [s.key, s]));
+  const planned = plan.byKey;
   const knownEarlier = (key: string) => planned.get(key)!.earlierKnown || rows.get(key)!.attribution === 'ads_assisted';
   const touched = plan.sessions.map((s) => {
     const row = rows.get(s.key)!;
