@@ -71,7 +71,7 @@ describe.each(backends)('on %s', (kind) => {
     const [session] = await eventually(() => sessionsWhere(server.db, 'gclid = $1', [mark]), (r) => r.length > 0, 15_000, 'the session');
     const refusedBefore = server.refused;
     const logFrom = server.log.length;
-    const clicks = () => server.log.slice(logFrom).filter((e) => e.path === '/api/sync');
+    const syncs = () => server.log.slice(logFrom).filter((e) => e.path === '/api/sync');
     server.failing = /^\/api\/sync$/;
     try {
       await callPhone(page);
@@ -80,7 +80,7 @@ describe.each(backends)('on %s', (kind) => {
       server.loseResponses = 1;
       // Refused before the handler (not logged), stored with the answer lost (logged as the handler
       // answered, 200; the page got 503), then the repeat.
-      await eventually(async () => clicks().filter((e) => e.status === 200).length, (n) => n >= 2, 30_000, 'the batch stored and its repeat');
+      await eventually(async () => syncs().filter((e) => e.status === 200).length, (n) => n >= 2, 30_000, 'the batch stored and its repeat');
       expect(server.loseResponses).toBe(0);
       const calls = await callsMatching(server.db, session!.id);
       expect(calls.map((c) => [c.status, c.phone_number])).toEqual([['matched', PHONE]]);
