@@ -289,7 +289,8 @@ describe.each(backends)('calls recorded from phone_click events on %s', (kind) =
   });
 
   it('grouped with other requests (group commit): each phone_click one call with the score the group wrote, in its transaction; neighbours unaffected', async () => {
-    configureGroupCommit(h.db, { waitMs: 50, concurrency: 1 });
+    // The group closes when all nine requests are in it, however slowly a loaded machine brings them.
+    configureGroupCommit(h.db, { maxRequests: 9, waitMs: 10_000, concurrency: 1 });
     try {
       const t = Date.now() - MIN;
       const phones = Array.from({ length: 4 }, (_, n) => click({ t: t + n }));
@@ -303,8 +304,12 @@ describe.each(backends)('calls recorded from phone_click events on %s', (kind) =
       for (const n of [1, 3, 6, 8]) expect(answers[n]!.json).toEqual({ status: 'synced', score: 0, accepted: 1 });
       for (const n of [2, 5, 7]) expect(answers[n]!.json).toEqual({ status: 'synced', score: 50, accepted: 1 });
       // Written together: the session's score after the group (conversion and interaction) is in both answers.
-      expect(answers[0]!.json).toEqual({ status: 'synced', score: 60, accepted: 1 });
-      expect(answers[4]!.json).toEqual({ status: 'synced', score: 60, accepted: 1 });
+      // The phone_click both requests carry is counted once, by whichever reached the group first: the
+      // order two concurrent requests arrive in is not fixed (each reads its site and limits first).
+      expect(answers[0]!.json).toMatchObject({ status: 'synced', score: 60 });
+      expect(answers[4]!.json).toMatchObject({ status: 'synced', score: 60 });
+      const shared = [answers[0]!.json.accepted, answers[4]!.json.accepted];
+      expect([[1, 1], [0, 2]]).toContainEqual(shared);
       for (const e of phones) {
         const rows = await callsOf(h.db, e.sid);
         expect(rows).toHaveLength(1);
