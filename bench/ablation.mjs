@@ -59,6 +59,23 @@ const VARIANTS = [
     edits: [{ file: 'collectors/hoverIntent.ts', from: 'first(x) && t.track(CATEGORY.hoverIntent', to: 'first(x) && 0 && t.track(CATEGORY.hoverIntent' }],
   },
   {
+    id: 'hover-no-timer',
+    what: "hover intent's listener finding targets but starting no dwell timer: what the dwell timers, and the hover events and sends they make, cost",
+    edits: [{ file: 'collectors/hoverIntent.ts', from: 'if (x) timer = setTimeout(', to: 'if (x && 0) timer = setTimeout(' }],
+  },
+  {
+    id: 'hover-moved-only',
+    what: 'hover intent looking for a target only when the pointer moved (content scrolling under a resting pointer only ends a dwell): a candidate, 34 B over the budget',
+    edits: [
+      { file: 'collectors/hoverIntent.ts', from: 'let target: Element | null | undefined;', to: 'let target: Element | null | undefined;\n    let px: number | undefined, py: number | undefined;' },
+      {
+        file: 'collectors/hoverIntent.ts',
+        from: 'const x = (e.target as Element).closest(options?.selector || INTENT);',
+        to: 'const m = (e as MouseEvent).clientX !== px || (e as MouseEvent).clientY !== py;\n      px = (e as MouseEvent).clientX;\n      py = (e as MouseEvent).clientY;\n      const x = m ? (e.target as Element).closest(options?.selector || INTENT) : null;',
+      },
+    ],
+  },
+  {
     id: 'no-scroll',
     what: 'without the scroll-depth collector',
     edits: [{ file: 'script.ts', from: '      scrollDepth(),\n', to: '' }],

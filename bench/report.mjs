@@ -109,7 +109,7 @@ function cpuSection(cpu, meta) {
     '| tracker | ScriptDuration | scripting (trace) | TaskDuration | main thread (trace) | JS heap | requests sent | JS fetched |',
     '|---|--:|--:|--:|--:|--:|--:|--:|',
   ];
-  const order = ['opsmantik', 'opsmantik-fp', 'fingerprintjs', 'plausible', 'snowplow', 'segment', 'rudderstack', 'posthog'];
+  const order = ['opsmantik', 'opsmantik-fp', 'fingerprintjs', 'fingerprintjs-quiet', 'plausible', 'snowplow', 'segment', 'rudderstack', 'posthog'];
   for (const id of order.filter((x) => t[x])) {
     const r = t[id];
     const name = id.startsWith('opsmantik') ? `**${nameOf(id)}**` : nameOf(id);
@@ -173,7 +173,7 @@ function interactionLines(cpu, P) {
     '| tracker | interactions | median | vs page alone | p90 | max | long tasks (median / most) |',
     '|---|--:|--:|--:|--:|--:|--:|',
   ];
-  const order = ['none', 'opsmantik', 'opsmantik-fp', 'fingerprintjs', 'plausible', 'snowplow', 'segment', 'rudderstack', 'posthog'];
+  const order = ['none', 'opsmantik', 'opsmantik-fp', 'fingerprintjs', 'fingerprintjs-quiet', 'plausible', 'snowplow', 'segment', 'rudderstack', 'posthog'];
   for (const id of order.filter((x) => t[x]?.interactionMs)) {
     const i = t[id].interactionMs;
     const name = id.startsWith('opsmantik') ? `**${nameOf(id)}**` : nameOf(id);
@@ -390,7 +390,7 @@ function summary(size, cpu, wire) {
     const peers = ['plausible', 'snowplow', 'segment', 'rudderstack', 'posthog'].filter((id) => t[id]).map((id) => `${nameOf(id)} ${both(id)}`);
     out.push(
       `- Main thread over the page alone (trace, thread time; scripting / all tasks): OpsMantik ${both('opsmantik')};` +
-        ` with the fingerprint ${both('opsmantik-fp')} (FingerprintJS alone ${both('fingerprintjs')}); ${peers.join(', ')}.`,
+        ` with the fingerprint ${both('opsmantik-fp')} (FingerprintJS alone ${both('fingerprintjs')}${t['fingerprintjs-quiet'] ? `, started when ours starts ${both('fingerprintjs-quiet')}` : ''}); ${peers.join(', ')}.`,
     );
     const i = (id) => t[id]?.interactionMs;
     if (i('none') && i('opsmantik-fp')) {

@@ -29,7 +29,7 @@ export const PROTOCOL = {
 };
 
 /** How a page that computes a fingerprint shows it is done. */
-const FINGERPRINT_DONE = { 'opsmantik-fp': () => !!localStorage.om_f, fingerprintjs: () => !!window.__fp };
+const FINGERPRINT_DONE = { 'opsmantik-fp': () => !!localStorage.om_f, fingerprintjs: () => !!window.__fp, 'fingerprintjs-quiet': () => !!window.__fp };
 
 /** Our files in the profile, and where their source maps are. */
 const OUR_FILES = { 'opsmantik.min.js': join(ROOT, 'dist', 'opsmantik.min.js'), 'opsmantik-fp.mjs': join(ROOT, 'dist', 'opsmantik-fp.mjs') };

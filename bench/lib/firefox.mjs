@@ -25,6 +25,7 @@ import puppeteer from 'puppeteer-core';
 import { FIREFOX_LAUNCH } from '../../scripts/firefox.mjs';
 import { PROTOCOL } from './cpu.mjs';
 import { prepare } from './browser.mjs';
+import { TRACKERS } from './trackers.mjs';
 import { median, diffInterval } from './stats.mjs';
 import { originCpuByWindow, profilerEnv } from './gecko-profile.mjs';
 import { TICK_MS, cpuMs, readStat } from './proc.mjs';
@@ -121,7 +122,7 @@ async function runOnce({ browser, servers, tracker, targets }) {
  * quits, gives each visit's CPU time in the trackers' own scripts.
  */
 export async function measureFirefox({ repeats, progress = () => {} }) {
-  const { servers, trackers, missing } = await prepare();
+  const { servers, trackers, missing } = await prepare(TRACKERS.filter((t) => !t.chromiumOnly).map((t) => t.id));
   if (missing.length) progress(`firefox: left out (file missing): ${missing.join(', ')}`);
   const profile = join(tmpdir(), `opsmantik-firefox-${process.pid}.json`);
   let version;

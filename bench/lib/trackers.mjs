@@ -31,6 +31,11 @@ const KEY = 'bench';
  */
 
 /** @type {Tracker[]} */
+/** src/fingerprint-chunk.ts's wait (`quiet`, LOOKS = 10, QUIET_MS = 500) as a page script taking its callback. */
+const QUIET_PAGE_SCRIPT =
+  'function(done){var seen=-1,looks=10;function n(){var c=0;performance.eventCounts&&performance.eventCounts.forEach(function(x){c+=x});return c}' +
+  'function look(){requestIdleCallback(function(){var x=n();x==seen||!--looks?done():(seen=x,setTimeout(look,500))})}look()}';
+
 export const TRACKERS = [
   {
     id: 'none',
@@ -77,6 +82,21 @@ export const TRACKERS = [
     loads: '`dist/fp.min.js`, the minified script-tag build; the page calls `load({ monitoring: false })` and `get()` once',
     head: (sink, src) =>
       `<script async src="${src}" onload="FingerprintJS.load({monitoring:false}).then(function(a){return a.get()}).then(function(r){window.__fp=r.visitorId})"></script>`,
+    wire: null,
+  },
+  {
+    // Not a peer: FingerprintJS alone again, started at the moment our chunk starts its computation
+    // (after load, once the visitor leaves the page alone for 500 ms or after 10 looks:
+    // src/fingerprint-chunk.ts `quiet`, the same looks written out for the page), so that the
+    // library's cost at that moment is known apart from anything of ours. Chromium only.
+    id: 'fingerprintjs-quiet',
+    name: 'FingerprintJS alone, started when ours starts',
+    chromiumOnly: true,
+    source: { file: join(NM, '@fingerprintjs/fingerprintjs/dist/fp.min.js') },
+    servedAs: '/t/fingerprintjs/fp.min.js',
+    loads: "`dist/fp.min.js` as above; `load()` and `get()` once the page's quiet, as our chunk waits for it",
+    head: (sink, src) =>
+      `<script async src="${src}" onload="var go=function(){(${QUIET_PAGE_SCRIPT})(function(){FingerprintJS.load({monitoring:false}).then(function(a){return a.get()}).then(function(r){window.__fp=r.visitorId})})};document.readyState=='complete'?go():addEventListener('load',go)"></script>`,
     wire: null,
   },
   {
