@@ -145,6 +145,19 @@ function cpuSection(cpu, meta) {
       `${ms(fpa.traceTaskMs.delta)} of main-thread tasks in the trace, because it does its work in promise callbacks, which ScriptDuration does not count.`,
     );
   }
+  const late = t['fingerprintjs-quiet'];
+  if (fpa?.traceScriptMs?.delta !== undefined && late?.traceScriptMs?.delta !== undefined) {
+    out.push(
+      '',
+      'FingerprintJS alone started when ours starts (after load, once the visitor leaves the page alone for',
+      `500 ms or at the latest after 10 looks half a second apart, as \`src/fingerprint-chunk.ts\` waits; this visit never pauses that long`,
+      `before its end, so both start at that deadline, about 5 s after load, while the scrolling and hovering go on): ${ms(late.traceScriptMs.delta)} of`,
+      `scripting${interval(late.traceScriptMs)}, against ${ms(fpa.traceScriptMs.delta)}${interval(fpa.traceScriptMs)} started at load. The same file and the same two calls cost`,
+      `${ms(late.traceScriptMs.delta - fpa.traceScriptMs.delta)} more (median against median) at that moment, with nothing of ours on the page: what "OpsMantik + fingerprint" is`,
+      'compared with depends on when the library runs as much as on what surrounds it.' +
+        (late.errors?.length ? ' (A visit where it had not finished 20 s after the visit ended is listed below; its figure counts what ran.)' : ''),
+    );
+  }
   out.push(...interactionLines(cpu, P), ...profileLines(cpu.profile, read('profile-before.json')));
   const errs = Object.entries(t).filter(([, r]) => r.errors?.length);
   if (errs.length) {

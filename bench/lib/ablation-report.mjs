@@ -56,11 +56,12 @@ export function ablationSection(a) {
     const parts = [
       ['as-built', 'hover-no-closest', '`closest()` finding the target'],
       ['as-built', 'hover-no-track', 'its hover events once made (tracked, stored and sent)'],
+      ['as-built', 'hover-no-timer', 'its dwell timers with the hover events and sends they make'],
     ].filter(([x, y]) => diff(x, y) !== undefined);
     lines.push(
       `- Hover intent, in all: ${ms(hover)} of the build's ${ms(base.overPageMs)}, the largest part left.${parts.length ? ` Within it: ${parts.map(([x, y, what]) => `${what} ${ms(diff(x, y))}`).join(', ')};` : ''}`,
-      '  differences of a few ms between two builds are within what two runs of the same builds differ by (the same',
-      "  build's median moved by about 3 ms between runs), so only the larger ones above are findings.",
+      `  the visits of the build as it is spread over ${ms(Math.max(...base.values) - Math.min(...base.values))} of scripting in this run (${base.values.map((x) => x.toFixed(0)).join(', ')} ms),`,
+      '  so a difference between two medians well inside that spread is an indication at most, not a finding.',
     );
   }
   const sends = diff('as-built', 'sends-answered-locally');
