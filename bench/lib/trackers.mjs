@@ -22,6 +22,7 @@ const KEY = 'bench';
  * @property {string} id
  * @property {string} name
  * @property {string} [pkg]         npm package (peers)
+ * @property {boolean} [chromiumOnly]  a diagnostic page, left out of part 2b (Firefox)
  * @property {{file?: string, minify?: string, bundle?: string}} [source]  how to get the loaded file
  * @property {string} [servedAs]    sink path of the loaded file
  * @property {string} loads         one sentence: which file this is and why
@@ -30,12 +31,12 @@ const KEY = 'bench';
  * @property {(sink: string) => Record<string, {type: string, body: string}>} [serves]  vendor documents the sink plays
  */
 
-/** @type {Tracker[]} */
 /** src/fingerprint-chunk.ts's wait (`quiet`, LOOKS = 10, QUIET_MS = 500) as a page script taking its callback. */
 const QUIET_PAGE_SCRIPT =
   'function(done){var seen=-1,looks=10;function n(){var c=0;performance.eventCounts&&performance.eventCounts.forEach(function(x){c+=x});return c}' +
   'function look(){requestIdleCallback(function(){var x=n();x==seen||!--looks?done():(seen=x,setTimeout(look,500))})}look()}';
 
+/** @type {Tracker[]} */
 export const TRACKERS = [
   {
     id: 'none',
@@ -94,7 +95,7 @@ export const TRACKERS = [
     chromiumOnly: true,
     source: { file: join(NM, '@fingerprintjs/fingerprintjs/dist/fp.min.js') },
     servedAs: '/t/fingerprintjs/fp.min.js',
-    loads: "`dist/fp.min.js` as above; `load()` and `get()` once the page's quiet, as our chunk waits for it",
+    loads: '`dist/fp.min.js` as above; `load()` and `get()` once the visitor leaves the page alone, as our chunk waits for it',
     head: (sink, src) =>
       `<script async src="${src}" onload="var go=function(){(${QUIET_PAGE_SCRIPT})(function(){FingerprintJS.load({monitoring:false}).then(function(a){return a.get()}).then(function(r){window.__fp=r.visitorId})})};document.readyState=='complete'?go():addEventListener('load',go)"></script>`,
     wire: null,
