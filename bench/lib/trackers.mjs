@@ -31,7 +31,7 @@ const KEY = 'bench';
  * @property {(sink: string) => Record<string, {type: string, body: string}>} [serves]  vendor documents the sink plays
  */
 
-/** src/fingerprint-chunk.ts's wait (`quiet`, LOOKS = 10, QUIET_MS = 500) as a page script taking its callback. */
+/** src/fingerprint-chunk.ts's wait (`quiet`, LOOKS = 10, QUIET_MS = 500) as a page script taking its callback (test/unit/bench-quiet-synced.test.ts keeps the two alike). */
 const QUIET_PAGE_SCRIPT =
   'function(done){var seen=-1,looks=10;function n(){var c=0;performance.eventCounts&&performance.eventCounts.forEach(function(x){c+=x});return c}' +
   'function look(){requestIdleCallback(function(){var x=n();x==seen||!--looks?done():(seen=x,setTimeout(look,500))})}look()}';
