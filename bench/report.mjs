@@ -8,7 +8,7 @@ import { firefoxSection } from './lib/firefox-report.mjs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RESULTS, DOCS } from './lib/paths.mjs';
-import { TRACKERS } from './lib/trackers.mjs';
+import { CHUNK_WAIT, TRACKERS } from './lib/trackers.mjs';
 import { PROTOCOL } from './lib/cpu.mjs';
 import { WIRE_PHASES } from './lib/wire.mjs';
 import { CHROMIUM_FLAGS } from './lib/browser.mjs';
@@ -18,6 +18,8 @@ import { bytes, ratio } from './lib/format.mjs';
 
 const read = (name) => (existsSync(join(RESULTS, name)) ? JSON.parse(readFileSync(join(RESULTS, name), 'utf8')) : undefined);
 const nameOf = (id) => TRACKERS.find((t) => t.id === id)?.name ?? id;
+/** Tables list the pages in the order bench/lib/trackers.mjs gives them (ours first, then the peers). */
+const ORDER = TRACKERS.map((t) => t.id);
 
 // ---- formatting -------------------------------------------------------------------------------
 
@@ -109,8 +111,7 @@ function cpuSection(cpu, meta) {
     '| tracker | ScriptDuration | scripting (trace) | TaskDuration | main thread (trace) | JS heap | requests sent | JS fetched |',
     '|---|--:|--:|--:|--:|--:|--:|--:|',
   ];
-  const order = ['opsmantik', 'opsmantik-fp', 'fingerprintjs', 'fingerprintjs-quiet', 'plausible', 'snowplow', 'segment', 'rudderstack', 'posthog'];
-  for (const id of order.filter((x) => t[x])) {
+  for (const id of ORDER.filter((x) => x !== 'none' && t[x])) {
     const r = t[id];
     const name = id.startsWith('opsmantik') ? `**${nameOf(id)}**` : nameOf(id);
     const heap = r.heapMB?.delta;
@@ -150,8 +151,8 @@ function cpuSection(cpu, meta) {
     out.push(
       '',
       'FingerprintJS alone started when ours starts (after load, once the visitor leaves the page alone for',
-      `500 ms or at the latest after 10 looks half a second apart, as \`src/fingerprint-chunk.ts\` waits; this visit never pauses that long`,
-      `before its end, so both start at that deadline, about 5 s after load, while the scrolling and hovering go on): ${ms(late.traceScriptMs.delta)} of`,
+      `${CHUNK_WAIT.pauseMs} ms or at the latest after ${CHUNK_WAIT.looks} looks that far apart, as \`src/fingerprint-chunk.ts\` waits; this visit never pauses that long`,
+      `before its end, so both start at that deadline, about ${(CHUNK_WAIT.looks * CHUNK_WAIT.pauseMs) / 1000} s after load, while the scrolling and hovering go on): ${ms(late.traceScriptMs.delta)} of`,
       `scripting${interval(late.traceScriptMs)}, against ${ms(fpa.traceScriptMs.delta)}${interval(fpa.traceScriptMs)} started at load. The same file and the same two calls cost`,
       `${ms(late.traceScriptMs.delta - fpa.traceScriptMs.delta)} more (median against median) at that moment, with nothing of ours on the page: what "OpsMantik + fingerprint" is`,
       'compared with depends on when the library runs as much as on what surrounds it.' +
@@ -186,8 +187,7 @@ function interactionLines(cpu, P) {
     '| tracker | interactions | median | vs page alone | p90 | max | long tasks (median / most) |',
     '|---|--:|--:|--:|--:|--:|--:|',
   ];
-  const order = ['none', 'opsmantik', 'opsmantik-fp', 'fingerprintjs', 'fingerprintjs-quiet', 'plausible', 'snowplow', 'segment', 'rudderstack', 'posthog'];
-  for (const id of order.filter((x) => t[x]?.interactionMs)) {
+  for (const id of ORDER.filter((x) => t[x]?.interactionMs)) {
     const i = t[id].interactionMs;
     const name = id.startsWith('opsmantik') ? `**${nameOf(id)}**` : nameOf(id);
     const delta = i.delta === undefined ? '—' : `${i.delta >= 0 ? '+' : ''}${i.delta.toFixed(1)} ms`;

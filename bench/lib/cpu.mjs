@@ -28,9 +28,6 @@ export const PROTOCOL = {
   profiledVisits: 3,
 };
 
-/** How a page that computes a fingerprint shows it is done. */
-const FINGERPRINT_DONE = { 'opsmantik-fp': () => !!localStorage.om_f, fingerprintjs: () => !!window.__fp, 'fingerprintjs-quiet': () => !!window.__fp };
-
 /** Our files in the profile, and where their source maps are. */
 const OUR_FILES = { 'opsmantik.min.js': join(ROOT, 'dist', 'opsmantik.min.js'), 'opsmantik-fp.mjs': join(ROOT, 'dist', 'opsmantik-fp.mjs') };
 
@@ -102,8 +99,8 @@ async function runOnce({ mkContext, servers, tracker, targets, profile }) {
   }
   await page.waitForTimeout(P.settleAtEndMs);
   // A fingerprint is computed inside the measured visit, however long it waits for a quiet moment:
-  // the trace ends only once it is done (polled every 250 ms, the same for both pages that compute one).
-  const done = FINGERPRINT_DONE[tracker.id];
+  // the trace ends only once it is done (polled every 250 ms, the same for every page that computes one: its `done`).
+  const { done } = tracker;
   if (done) await page.waitForFunction(done, undefined, { polling: 250, timeout: 20_000 }).catch(() => errors.push('fingerprint not computed within 20 s'));
   const { metrics } = await cdp.send('Performance.getMetrics');
   if (profile) {

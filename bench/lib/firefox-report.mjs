@@ -1,5 +1,6 @@
 // Section 2b of docs/benchmarks.md, from bench/results/firefox.json (bench/lib/firefox.mjs).
 import { ratio } from './format.mjs';
+import { TRACKERS } from './trackers.mjs';
 
 const num = (x) => (Math.abs(x) < 10 ? x.toFixed(1) : x.toFixed(0));
 const ms = (x) => `${num(x)} ms`;
@@ -41,8 +42,8 @@ export function firefoxSection(ff, meta, nameOf) {
     '| tracker | scripting (profiler) | main thread (/proc) | requests sent |',
     '|---|--:|--:|--:|',
   );
-  const order = ['opsmantik', 'opsmantik-fp', 'fingerprintjs', 'plausible', 'snowplow', 'segment', 'rudderstack', 'posthog'];
-  for (const id of order.filter((x) => t[x])) {
+  // In the order bench/lib/trackers.mjs gives the pages, the page alone left out.
+  for (const id of TRACKERS.map((x) => x.id).filter((x) => x !== 'none' && t[x])) {
     const r = t[id];
     const name = id.startsWith('opsmantik') ? `**${nameOf(id)}**` : nameOf(id);
     out.push(`| ${name} | ${cell(r.scriptMs, oursScript, id, 1)} | ${cell(r.mainThreadMs, ours, id, 10)} | ${r.posts} |`);

@@ -23,6 +23,7 @@ const KEY = 'bench';
  * @property {string} name
  * @property {string} [pkg]         npm package (peers)
  * @property {boolean} [chromiumOnly]  a diagnostic page, left out of part 2b (Firefox)
+ * @property {() => boolean} [done]  for a page that computes a fingerprint: true in the page once it has (part 2 waits for it)
  * @property {{file?: string, minify?: string, bundle?: string}} [source]  how to get the loaded file
  * @property {string} [servedAs]    sink path of the loaded file
  * @property {string} loads         one sentence: which file this is and why
@@ -31,10 +32,29 @@ const KEY = 'bench';
  * @property {(sink: string) => Record<string, {type: string, body: string}>} [serves]  vendor documents the sink plays
  */
 
-/** src/fingerprint-chunk.ts's wait (`quiet`, LOOKS = 10, QUIET_MS = 500) as a page script taking its callback (test/unit/bench-quiet-synced.test.ts keeps the two alike). */
+/** src/fingerprint-chunk.ts's wait (`quiet`: LOOKS, QUIET_MS); test/unit/bench-quiet-synced.test.ts keeps them alike. */
+export const CHUNK_WAIT = { looks: 10, pauseMs: 500 };
+
+/** That wait as a page script taking its callback. */
 const QUIET_PAGE_SCRIPT =
-  'function(done){var seen=-1,looks=10;function n(){var c=0;performance.eventCounts&&performance.eventCounts.forEach(function(x){c+=x});return c}' +
-  'function look(){requestIdleCallback(function(){var x=n();x==seen||!--looks?done():(seen=x,setTimeout(look,500))})}look()}';
+  `function(done){var seen=-1,looks=${CHUNK_WAIT.looks};function n(){var c=0;performance.eventCounts&&performance.eventCounts.forEach(function(x){c+=x});return c}` +
+  `function look(){requestIdleCallback(function(){var x=n();x==seen||!--looks?done():(seen=x,setTimeout(look,${CHUNK_WAIT.pauseMs}))})}look()}`;
+
+/** FingerprintJS computing the visitor id once; the page marks it done in `window.__fp`. */
+const FPJS_GET = 'FingerprintJS.load({monitoring:false}).then(function(a){return a.get()}).then(function(r){window.__fp=r.visitorId})';
+
+/** @type {Tracker} */
+const FINGERPRINTJS = {
+  id: 'fingerprintjs',
+  name: 'FingerprintJS alone',
+  pkg: '@fingerprintjs/fingerprintjs',
+  source: { file: join(NM, '@fingerprintjs/fingerprintjs/dist/fp.min.js') },
+  servedAs: '/t/fingerprintjs/fp.min.js',
+  loads: '`dist/fp.min.js`, the minified script-tag build; the page calls `load({ monitoring: false })` and `get()` once',
+  head: (sink, src) => `<script async src="${src}" onload="${FPJS_GET}"></script>`,
+  done: () => !!window.__fp,
+  wire: null,
+};
 
 /** @type {Tracker[]} */
 export const TRACKERS = [
@@ -69,36 +89,27 @@ export const TRACKERS = [
     head: (sink, src) =>
       `<script>window.opsmantik=window.opsmantik||function(){(opsmantik.q=opsmantik.q||[]).push(arguments)};opsmantik('consent','granted');</script>` +
       `<script async src="${src}" data-site="${KEY}"></script>`,
+    done: () => !!localStorage.om_f,
     wire: {
       scroll: `opsmantik('track', 'scroll', 'depth', undefined, 50)`,
       event: (i) => `opsmantik('track', 'interaction', 'click', 'cta-${i}')`,
     },
   },
-  {
-    id: 'fingerprintjs',
-    name: 'FingerprintJS alone',
-    pkg: '@fingerprintjs/fingerprintjs',
-    source: { file: join(NM, '@fingerprintjs/fingerprintjs/dist/fp.min.js') },
-    servedAs: '/t/fingerprintjs/fp.min.js',
-    loads: '`dist/fp.min.js`, the minified script-tag build; the page calls `load({ monitoring: false })` and `get()` once',
-    head: (sink, src) =>
-      `<script async src="${src}" onload="FingerprintJS.load({monitoring:false}).then(function(a){return a.get()}).then(function(r){window.__fp=r.visitorId})"></script>`,
-    wire: null,
-  },
+  FINGERPRINTJS,
   {
     // Not a peer: FingerprintJS alone again, started at the moment our chunk starts its computation
-    // (after load, once the visitor leaves the page alone for 500 ms or after 10 looks:
-    // src/fingerprint-chunk.ts `quiet`, the same looks written out for the page), so that the
-    // library's cost at that moment is known apart from anything of ours. Chromium only.
+    // (after load, once the visitor leaves the page alone: CHUNK_WAIT), so that the library's cost
+    // at that moment is known apart from anything of ours. Chromium only.
+    ...FINGERPRINTJS,
     id: 'fingerprintjs-quiet',
     name: 'FingerprintJS alone, started when ours starts',
+    pkg: undefined,
     chromiumOnly: true,
-    source: { file: join(NM, '@fingerprintjs/fingerprintjs/dist/fp.min.js') },
-    servedAs: '/t/fingerprintjs/fp.min.js',
     loads: '`dist/fp.min.js` as above; `load()` and `get()` once the visitor leaves the page alone, as our chunk waits for it',
+    // (`window.` because an inline handler resolves names on its own element first: a bare
+    // addEventListener would listen on the script element, whose load has passed.)
     head: (sink, src) =>
-      `<script async src="${src}" onload="var go=function(){(${QUIET_PAGE_SCRIPT})(function(){FingerprintJS.load({monitoring:false}).then(function(a){return a.get()}).then(function(r){window.__fp=r.visitorId})})};document.readyState=='complete'?go():addEventListener('load',go)"></script>`,
-    wire: null,
+      `<script async src="${src}" onload="var go=function(){(${QUIET_PAGE_SCRIPT})(function(){${FPJS_GET}})};document.readyState=='complete'?go():window.addEventListener('load',go)"></script>`,
   },
   {
     id: 'plausible',
