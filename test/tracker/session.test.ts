@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createTracker } from '../../src/index.js';
-import { events, settle, useTrackerEnv } from './support.js';
+import { events, settle, stored, useTrackerEnv } from './support.js';
 
 useTrackerEnv();
 
@@ -39,6 +39,30 @@ describe('session', () => {
     expect(b!.sid).toBe(a!.sid);
     expect(c!.sid).not.toBe(a!.sid);
     expect(c!.sid).toMatch(UUID_V4);
+    t.destroy();
+  });
+
+  it('stores its last activity to within ACTIVITY_STEP_MS: closer events write nothing, and the idle window counts from it', async () => {
+    const { ACTIVITY_STEP_MS, IDLE_MS, SESSION_KEY } = await import('../../src/tracker/session.js');
+    const storedAt = () => JSON.parse(localStorage[SESSION_KEY]).t as number;
+    const t = createTracker({ site: 'site1', delay: 60_000 });
+    const start = Date.now();
+    expect(storedAt()).toBe(start);
+    vi.setSystemTime(start + ACTIVITY_STEP_MS - 1);
+    t.track('custom', 'a');
+    expect(storedAt()).toBe(start);
+    vi.setSystemTime(start + ACTIVITY_STEP_MS);
+    t.track('custom', 'b');
+    expect(storedAt()).toBe(start + ACTIVITY_STEP_MS);
+    // Idle for the whole window after the stored time, though less after event b itself: a new session.
+    vi.setSystemTime(start + 2 * ACTIVITY_STEP_MS - 1);
+    t.track('custom', 'c');
+    vi.setSystemTime(start + ACTIVITY_STEP_MS + IDLE_MS);
+    t.track('custom', 'd');
+    const [a, b, c, d] = stored().map(([, e]) => e);
+    expect([b!.sid, c!.sid]).toEqual([a!.sid, a!.sid]);
+    expect(d!.sid).not.toBe(a!.sid);
+    expect(storedAt()).toBe(start + ACTIVITY_STEP_MS + IDLE_MS);
     t.destroy();
   });
 
