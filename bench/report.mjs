@@ -159,7 +159,7 @@ function cpuSection(cpu, meta) {
         (late.errors?.length ? ' (A visit where it had not finished 20 s after the visit ended is listed below; its figure counts what ran.)' : ''),
     );
   }
-  out.push(...interactionLines(cpu, P), ...profileLines(cpu.profile, read('profile-before.json')));
+  out.push(...interactionLines(cpu, P), ...taskLines(cpu), ...profileLines(cpu.profile, read('profile-before.json')));
   const errs = Object.entries(t).filter(([, r]) => r.errors?.length);
   if (errs.length) {
     out.push('', 'Page errors and failed requests seen during the runs:', '');
@@ -193,6 +193,49 @@ function interactionLines(cpu, P) {
     const delta = i.delta === undefined ? '—' : `${i.delta >= 0 ? '+' : ''}${i.delta.toFixed(1)} ms`;
     out.push(`| ${name} | ${i.count} | ${ms(i.median)} | ${delta} | ${ms(i.p90)} | ${ms(i.max)} | ${t[id].longTasks?.median ?? '—'} / ${t[id].longTasks?.max ?? '—'} |`);
   }
+  return out;
+}
+
+/**
+ * Scripting by what started it (trace), per visit: the page alone, our script tag, Plausible. Rows
+ * are the kinds where either tracker adds most to the page alone; the rest are summed.
+ */
+function taskLines(cpu) {
+  const t = cpu.trackers;
+  const [base, ours, peer] = [t.none?.byTask, t.opsmantik?.byTask, t.plausible?.byTask];
+  if (!base || !ours) return [];
+  const cols = [base, ours, ...(peer ? [peer] : [])];
+  const kinds = [...new Set(cols.flatMap((c) => Object.keys(c)))];
+  const get = (c, k) => c[k] ?? { ms: 0, count: 0 };
+  const added = (k) => get(ours, k).ms - get(base, k).ms;
+  // Where either tracker adds most to the page alone.
+  const weight = (k) => Math.max(added(k), peer ? get(peer, k).ms - get(base, k).ms : 0);
+  const shown = kinds.sort((a, b) => weight(b) - weight(a)).slice(0, 9);
+  const rest = kinds.filter((k) => !shown.includes(k));
+  const cell = (c, ks) => {
+    const v = ks.reduce((n, k) => ({ ms: n.ms + get(c, k).ms, count: n.count + get(c, k).count }), { ms: 0, count: 0 });
+    return `${ms(v.ms)} (${Math.round(v.count)})`;
+  };
+  const out = [
+    '',
+    '### Scripting by task',
+    '',
+    `The same trace, by what started each piece of scripting: script evaluation, each event type's listeners, timers by`,
+    'their delay, promise callbacks (a `fetch` answer, and what a `fetch` started in a promise chain costs), observers. It',
+    "counts what the browser spends around a tracker's code (calling a listener, running a timer's task), which a profile",
+    `of the tracker's functions cannot see. Mean per visit over the ${cpu.repeats} visits, ms (number of tasks); rows are where the`,
+    `script tag${peer ? ' or Plausible' : ''} adds most to the page alone.`,
+    '',
+    `| started by | page alone | OpsMantik script tag | added by OpsMantik |${peer ? ' Plausible |' : ''}`,
+    `|---|--:|--:|--:|${peer ? '--:|' : ''}`,
+  ];
+  const row = (label, ks) => {
+    const add = ks.reduce((n, k) => n + added(k), 0);
+    out.push(`| ${label} | ${cell(base, ks)} | ${cell(ours, ks)} | ${add >= 0 ? '+' : ''}${ms(add)} |${peer ? ` ${cell(peer, ks)} |` : ''}`);
+  };
+  for (const k of shown) row(k, [k]);
+  if (rest.length) row('everything else', rest);
+  row('**all scripting**', kinds);
   return out;
 }
 

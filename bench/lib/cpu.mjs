@@ -6,7 +6,7 @@
 // Runs go in rounds, every tracker once per round in a shuffled order, so that load from other
 // processes on the machine falls on all trackers alike.
 import { join } from 'node:path';
-import { startTrace, endTrace, mainThreadTaskMs, scriptingMs, longTaskCount, interactionMs } from './trace.mjs';
+import { startTrace, endTrace, mainThreadTaskMs, scriptingMs, scriptingByTask, longTaskCount, interactionMs } from './trace.mjs';
 import { startProfile, endProfile, selfTimes, topFrames, sourceLine } from './profile.mjs';
 import { median, diffInterval } from './stats.mjs';
 import { ROOT } from './paths.mjs';
@@ -120,6 +120,7 @@ async function runOnce({ mkContext, servers, tracker, targets, profile }) {
       taskMs: m.TaskDuration * 1000,
       traceTaskMs: mainThreadTaskMs(events, 'tdur'),
       traceScriptMs: scriptingMs(events, 'tdur'),
+      byTask: scriptingByTask(events, 'tdur'),
       traceWallMs: mainThreadTaskMs(events, 'dur'),
       longTasks: longTaskCount(events),
       interactions: interactionMs(events).map((x) => Math.round(x * 10) / 10),
@@ -194,6 +195,11 @@ export function summarise(runs, repeats) {
     if (inter.length) row.interactionMs = { median: median(inter), p90: quantile(inter, 0.9), max: Math.max(...inter), count: inter.length };
     if (base && id !== 'none' && row.interactionMs) row.interactionMs.delta = row.interactionMs.median - median(base.flatMap((r) => r.interactions ?? []));
     row.longTasks = { median: median(rs.map((r) => r.longTasks ?? 0)), max: Math.max(...rs.map((r) => r.longTasks ?? 0)) };
+    // Scripting by what started it: the mean per visit (means add up to the mean total, medians would not).
+    const kinds = new Set(rs.flatMap((r) => Object.keys(r.byTask ?? {})));
+    row.byTask = Object.fromEntries(
+      [...kinds].map((k) => [k, { ms: rs.reduce((n, r) => n + (r.byTask?.[k]?.ms ?? 0), 0) / rs.length, count: rs.reduce((n, r) => n + (r.byTask?.[k]?.count ?? 0), 0) / rs.length }]),
+    );
     row.scrolledTo = median(rs.map((r) => r.scrolledTo));
     row.pageHeight = median(rs.map((r) => r.pageHeight));
     row.errors = [...new Set(rs.flatMap((r) => r.errors))].slice(0, 10);

@@ -67,12 +67,10 @@ function pageMainThreads(events) {
 }
 
 /**
- * Sum of the outermost `match`ing complete events on the page's main thread: an event nested in an
- * earlier one (a function call inside a task, a nested run loop) is part of it and does not count
- * twice. `field` is `tdur` for the thread's CPU time (what the page cost, whatever else the machine
- * ran) or `dur` for wall time.
+ * The outermost `match`ing complete events on the page's main thread: an event nested in an earlier
+ * one (a function call inside a task, a nested run loop) is part of it and is not listed again.
  */
-function outermostMs(events, match, field) {
+function outermost(events, match) {
   const main = pageMainThreads(events);
   const byThread = new Map();
   for (const e of events) {
@@ -82,17 +80,61 @@ function outermostMs(events, match, field) {
     if (!byThread.has(key)) byThread.set(key, []);
     byThread.get(key).push(e);
   }
-  let total = 0;
+  const out = [];
   for (const list of byThread.values()) {
     list.sort((a, b) => a.ts - b.ts || b.dur - a.dur);
     let end = -Infinity;
     for (const e of list) {
       if (e.ts < end) continue;
-      total += e[field] ?? e.dur;
+      out.push(e);
       end = e.ts + e.dur;
     }
   }
-  return total / 1000;
+  return out;
+}
+
+/**
+ * Milliseconds of the outermost `match`ing events: `field` is `tdur` for the thread's CPU time (what
+ * the page cost, whatever else the machine ran) or `dur` for wall time.
+ */
+function outermostMs(events, match, field) {
+  return outermost(events, match).reduce((n, e) => n + (e[field] ?? e.dur), 0) / 1000;
+}
+
+const EVALUATION = new Set(['EvaluateScript', 'v8.evaluateModule', 'v8.compile', 'v8.compileModule']);
+
+/** What started a scripting event, for `scriptingByTask`. */
+function taskKind(e, timeouts) {
+  const d = e.args?.data ?? {};
+  if (EVALUATION.has(e.name)) return 'script evaluation';
+  if (e.name === 'EventDispatch') return `${d.type} listeners`;
+  if (e.name === 'TimerFire') return `timers of ${timeouts.get(d.timerId) ?? '?'} ms`;
+  if (e.name === 'RunMicrotasks') return 'promise callbacks (network answers)';
+  if (e.name === 'FunctionCall') return 'other callbacks (observers)';
+  if (e.name === 'FireAnimationFrame') return 'animation frames';
+  if (e.name === 'FireIdleCallback') return 'idle callbacks';
+  if (e.name === 'MinorGC' || e.name === 'MajorGC') return 'garbage collection';
+  return e.name;
+}
+
+/**
+ * The page's scripting (as `scriptingMs` counts it) by what started each piece: script evaluation,
+ * each event type's listeners, timers by their delay, promise callbacks, observers, garbage
+ * collection. `{ kind: { ms, count } }`. The profile names our functions; this names the tasks, and
+ * so counts what the browser spends around our code in each (calling a listener, running a timer's
+ * task), which no profile of our functions sees.
+ */
+export function scriptingByTask(events, field = 'tdur') {
+  const timeouts = new Map();
+  for (const e of events) if (e.name === 'TimerInstall') timeouts.set(e.args?.data?.timerId, e.args?.data?.timeout);
+  const out = {};
+  for (const e of outermost(events, (x) => SCRIPT_EVENTS.has(x.name))) {
+    const k = taskKind(e, timeouts);
+    out[k] ??= { ms: 0, count: 0 };
+    out[k].ms += (e[field] ?? e.dur) / 1000;
+    out[k].count++;
+  }
+  return out;
 }
 
 /** Milliseconds of top-level tasks on the page's main thread (microtasks run inside them). */
