@@ -231,7 +231,8 @@ function taskLines(cpu) {
   ];
   const row = (label, ks) => {
     const add = ks.reduce((n, k) => n + added(k), 0);
-    out.push(`| ${label} | ${cell(base, ks)} | ${cell(ours, ks)} | ${add >= 0 ? '+' : ''}${ms(add)} |${peer ? ` ${cell(peer, ks)} |` : ''}`);
+    const sign = add >= 0.05 ? '+' : add <= -0.05 ? '-' : '';
+    out.push(`| ${label} | ${cell(base, ks)} | ${cell(ours, ks)} | ${sign}${ms(Math.abs(add))} |${peer ? ` ${cell(peer, ks)} |` : ''}`);
   };
   for (const k of shown) row(k, [k]);
   if (rest.length) row('everything else', rest);
@@ -508,7 +509,8 @@ export function render() {
   }
   if (busy.length) {
     lines.push(
-      `- The machine was shared: other engineers were building and testing on the same 2 cores while this ran (load average ` +
+      // The load is measured; where it came from is not (the run's own build counts in the size part).
+      `- The 2 cores were busy during some parts (load average ` +
         busy.map(([name, p]) => `${p.loadAverage.mean} mean, ${p.loadAverage.max} max during ${name}`).join('; ') +
         '). The browser parts measure thread CPU time, which such load barely moves, but wall-time figures and the spread of',
       '  the task columns are wider than on an idle machine.',
