@@ -39,7 +39,7 @@ if (!w.opsmantik?.t) {
   };
 
   // Read here rather than in the collector list: the minifier then passes it without a wrapper.
-  const respectSignals = d.respectSignals !== 'false';
+  const respectSignals = d.respectSignals != 'false';
 
   const tracker = createTracker({
     site: d.site!,

@@ -54,7 +54,7 @@ export const fingerprintWith =
     let told: string | undefined;
     t._e = (e) =>
       e
-        ? t._f && told !== e.sid && ((e.meta = { ...e.meta, fp: t._f }), (told = e.sid))
+        ? t._f && told != e.sid && ((e.meta = { ...e.meta, fp: t._f }), (told = e.sid))
         : t._f && !told && t.track('session', 'fingerprint');
     t._l.push(check);
     check();

@@ -1,6 +1,6 @@
 import { MAX_BATCH, monthOf, type WireEvent } from '../wire.js';
 import { bytes } from './lib/bytes.js';
-import { IDLE_MS, SESSION_KEY, type Session } from './session.js';
+import { ACTIVITY_STEP_MS, IDLE_MS, SESSION_KEY, type Session } from './session.js';
 import { keys, load, remove, save } from './storage.js';
 
 /**
@@ -61,7 +61,9 @@ export const add = (id: string, x: WireEvent, max: number): number => {
  *
  * Two tabs that start a session at the same moment both write theirs, and the last write wins;
  * events of the losing one made within the winner's lifetime join the winner here. (An ended
- * session's events are at least IDLE_MS older than its successor's activity, so none is taken.)
+ * session's events are less than ACTIVITY_STEP_MS after its stored activity, and its successor
+ * began IDLE_MS or more after that, so they are more than IDLE_MS - ACTIVITY_STEP_MS older than the
+ * successor's stored activity: none is taken.)
  */
 export const claim = (now: number): Claimed[] => {
   const list: Claimed[] = [];
@@ -75,7 +77,7 @@ export const claim = (now: number): Claimed[] => {
     const v = load<Entry>(k);
     const x = v?.[1];
     // (For the stored session's own events this writes what is there already; nothing else has `t`.)
-    if (s && x?.t! > s.t - IDLE_MS) (x!.sid = s.id), (x!.sm = s.m);
+    if (s && x?.t! > s.t - IDLE_MS + ACTIVITY_STEP_MS) (x!.sid = s.id), (x!.sm = s.m);
     if (!x?.ec || x.sm < oldest) remove(k);
     // Unclaimed (claimed ones are being sent by another tab), within the batch's limits.
     else if (v![0] < now && ((size += bytes(x) + 1) > BODY_BUDGET || list.push([k, x]) == MAX_BATCH)) break;

@@ -16,9 +16,9 @@ export const IDLE_MS = 30 * 60 * 1000;
 /**
  * Last activity is stored to within this many ms: an event less than that after the stored time
  * writes nothing. A storage write is the dearest part of an event (bench/: about 0.1 ms in Chromium,
- * a third of a track()), and a few seconds off a 30-minute window change nothing that matters: the
- * stored time is never before the session's first event, so the outbox's rule for joining a session
- * (outbox.ts claim) still never takes an ended session's events.
+ * a third of a track()), and a few seconds off a 30-minute window change nothing that matters. A
+ * session's events are then up to this much later than its stored activity, which the outbox's rule
+ * for moving a losing session's events (outbox.ts claim) allows for.
  */
 export const ACTIVITY_STEP_MS = 5000;
 

@@ -98,4 +98,24 @@ describe('two tabs starting a session at the same moment', () => {
     expect(bySid.new).not.toBe(old);
     b.destroy();
   });
+
+  it('leave an ended session alone when its last event came after its stored activity', async () => {
+    const { ACTIVITY_STEP_MS, IDLE_MS } = await import('../../src/tracker/session.js');
+    const a = createTracker({ site: 'site1', delay: 60_000 });
+    const start = Date.now();
+    // Within ACTIVITY_STEP_MS of the stored activity: stored, but the session's time is not moved.
+    vi.setSystemTime(start + ACTIVITY_STEP_MS - 1);
+    a.track('custom', 'last');
+    const old = stored()[0]![1].sid;
+    a.destroy();
+    // The whole idle window after the stored activity, less after that event; still waiting (offline).
+    vi.setSystemTime(start + IDLE_MS);
+    const b = createTracker({ site: 'site1', delay: 1000 });
+    b.track('custom', 'new');
+    await vi.advanceTimersByTimeAsync(1000);
+    const bySid = Object.fromEntries(events().map((e) => [e.ea, e.sid]));
+    expect(bySid.new).not.toBe(old);
+    expect(bySid.last).toBe(old);
+    b.destroy();
+  });
 });
