@@ -493,7 +493,7 @@ export function render() {
     '',
     'OpsMantik beside the trackers a site owner would otherwise install, measured in one run on one machine with',
     '`npm run bench` (it installs the peers into `bench/node_modules` from `bench/package-lock.json` when they are missing,',
-    `builds the package, runs every part and renders this page${meta.seconds ? `; this run took ${Math.round(meta.seconds / 60)} minutes` : ''}). Every figure is printed`,
+    `builds the package, runs every part and renders this page${meta.seconds && !meta.partial ? `; this run took ${Math.round(meta.seconds / 60)} minutes` : ''}). Every figure is printed`,
     'with its ratio to OpsMantik\'s, as `(N×)`: the script tag for sizes, the script tag without the fingerprint elsewhere.',
     '',
     `- Date: ${meta.date?.slice(0, 16).replace('T', ' ') ?? '—'} UTC; commit \`${meta.commit ?? '?'}\`${meta.dirty ? ' with uncommitted changes to the tracker or the benchmark' : ''}.`,

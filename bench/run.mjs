@@ -158,7 +158,8 @@ write('meta.json', {
   command,
   commit: git('rev-parse', '--short', 'HEAD'),
   // Uncommitted changes to what is measured (the tracker's source or build) at the time of the run.
-  dirty: Boolean(git('status', '--porcelain', '--', 'src', 'rollup.config.mjs', 'bench')),
+  // (Not bench/results, which this run has just written.)
+  dirty: Boolean(git('status', '--porcelain', '--', 'src', 'rollup.config.mjs', 'bench', ':!bench/results')),
   machine: {
     cpus: cpus.length,
     cpuModel: cpus[0]?.model,
@@ -169,6 +170,8 @@ write('meta.json', {
   },
   parts: partsMeta,
   seconds: Math.round((Date.now() - started) / 1000),
+  // Some parts only: the page's other figures come from earlier runs, so its duration is not this run's.
+  partial: ['size', 'cpu', 'wire', 'firefox'].some((p) => !parts.has(p)),
 });
 
 if (only) log(`partial run (--trackers): results in ${out}, docs/benchmarks.md left as it was`);
