@@ -65,7 +65,7 @@ const VARIANTS = [
   },
   {
     id: 'hover-moved-only',
-    what: 'hover intent looking for a target only when the pointer moved (content scrolling under a resting pointer only ends a dwell): a candidate',
+    what: 'hover intent looking for a target only when the pointer moved (content scrolling under a resting pointer only ends a dwell): a measurement, not a candidate as written (synthetic events without coordinates, as the unit tests dispatch, would all look unmoved)',
     edits: [
       { file: 'collectors/hoverIntent.ts', from: 'let target: Element | null | undefined;', to: 'let target: Element | null | undefined;\n    let px: number | undefined, py: number | undefined;' },
       {

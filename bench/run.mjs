@@ -20,9 +20,12 @@ import { parseArgs } from 'node:util';
 import { BENCH, ROOT, RESULTS } from './lib/paths.mjs';
 import { installPeers } from './lib/peers.mjs';
 
+/** The parts of a full run, in the order they run (ingestion only with --with-ingest). */
+const ALL_PARTS = ['size', 'cpu', 'wire', 'firefox'];
+
 const { values: args } = parseArgs({
   options: {
-    parts: { type: 'string', default: 'size,cpu,wire,firefox' },
+    parts: { type: 'string', default: ALL_PARTS.join(',') },
     repeats: { type: 'string', default: '7' },
     'no-build': { type: 'boolean', default: false },
     'with-ingest': { type: 'boolean', default: false },
@@ -171,7 +174,7 @@ write('meta.json', {
   parts: partsMeta,
   seconds: Math.round((Date.now() - started) / 1000),
   // Some parts only: the page's other figures come from earlier runs, so its duration is not this run's.
-  partial: ['size', 'cpu', 'wire', 'firefox'].some((p) => !parts.has(p)),
+  partial: ALL_PARTS.some((p) => !parts.has(p)),
 });
 
 if (only) log(`partial run (--trackers): results in ${out}, docs/benchmarks.md left as it was`);

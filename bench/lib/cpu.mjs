@@ -197,9 +197,8 @@ export function summarise(runs, repeats) {
     row.longTasks = { median: median(rs.map((r) => r.longTasks ?? 0)), max: Math.max(...rs.map((r) => r.longTasks ?? 0)) };
     // Scripting by what started it: the mean per visit (means add up to the mean total, medians would not).
     const kinds = new Set(rs.flatMap((r) => Object.keys(r.byTask ?? {})));
-    row.byTask = Object.fromEntries(
-      [...kinds].map((k) => [k, { ms: rs.reduce((n, r) => n + (r.byTask?.[k]?.ms ?? 0), 0) / rs.length, count: rs.reduce((n, r) => n + (r.byTask?.[k]?.count ?? 0), 0) / rs.length }]),
-    );
+    const mean = (k, field) => rs.reduce((n, r) => n + (r.byTask?.[k]?.[field] ?? 0), 0) / rs.length;
+    row.byTask = Object.fromEntries([...kinds].map((k) => [k, { ms: mean(k, 'ms'), count: mean(k, 'count') }]));
     row.scrolledTo = median(rs.map((r) => r.scrolledTo));
     row.pageHeight = median(rs.map((r) => r.pageHeight));
     row.errors = [...new Set(rs.flatMap((r) => r.errors))].slice(0, 10);
