@@ -116,17 +116,30 @@ export async function runIngestWorker(options: WorkerOptions): Promise<RunningWo
     await Promise.all(Array.from({ length: Math.min(parallel, pending.length) }, lane));
   }
 
+  /**
+   * One pull. A pull that fails ends with what it got, and the next one tries again: the client
+   * ends a fetch when two of the broker's heartbeats come late, which happens whenever this process
+   * is busy for a second (a large group, a slow database) and says nothing about the broker; a
+   * broker that is gone reconnects on its own. Nothing is lost meanwhile: what was not
+   * acknowledged is delivered again after ack_wait.
+   */
   async function pull(): Promise<Array<{ msg: JsMsg; input: IngestInput }>> {
     const pulled: Array<{ msg: JsMsg; input: IngestInput }> = [];
-    const messages = await consumer.fetch({ max_messages: batch, expires: 1000 });
-    for await (const msg of messages) {
-      const input = decodeBatch(msg.data);
-      if (!input) {
-        log({ level: 'warn', msg: 'queued_batch_unreadable', seq: msg.seq });
-        msg.term('unreadable');
-        continue;
+    try {
+      const messages = await consumer.fetch({ max_messages: batch, expires: 1000 });
+      for await (const msg of messages) {
+        const input = decodeBatch(msg.data);
+        if (!input) {
+          log({ level: 'warn', msg: 'queued_batch_unreadable', seq: msg.seq });
+          msg.term('unreadable');
+          continue;
+        }
+        pulled.push({ msg, input });
       }
-      pulled.push({ msg, input });
+    } catch (err) {
+      log({ level: 'warn', msg: 'queue_pull_failed', error: err instanceof Error ? err.message : String(err) });
+      // Not in a tight loop while the broker is away.
+      if (!pulled.length) await new Promise((r) => setTimeout(r, options.retryDelayMs ?? 1000));
     }
     return pulled;
   }
