@@ -76,6 +76,11 @@ const VARIANTS = [
     ],
   },
   {
+    id: 'delay-1s',
+    what: 'events sent 1 s after the first waiting one (the default before 2026-12-01, now 5 s): what the visit\'s extra requests cost',
+    edits: [{ file: 'tracker/createTracker.ts', from: 'o.delay ?? 5000', to: 'o.delay ?? 1000' }],
+  },
+  {
     id: 'no-scroll',
     what: 'without the scroll-depth collector',
     edits: [{ file: 'script.ts', from: '      scrollDepth(),\n', to: '' }],

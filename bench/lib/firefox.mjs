@@ -98,9 +98,12 @@ async function runOnce({ browser, servers, tracker, targets }) {
     if (i % P.dwellEvery === P.dwellEvery - 1) await wait(P.hoverDwellMs);
   }
   await wait(P.settleAtEndMs);
+  const scrolledTo = await page.evaluate(() => (scrollY + innerHeight) / document.documentElement.scrollHeight);
+  // Leaving the page is part of the visit, as in part 2.
+  await page.goto('about:blank');
+  await wait(P.afterLeaveMs);
   const mainThreadMs = spent(before, contentMainThreadMs(root));
   const window = [from, Date.now()];
-  const scrolledTo = await page.evaluate(() => (scrollY + innerHeight) / document.documentElement.scrollHeight);
   const sent = servers.log.slice(first);
   await context.close();
   return {

@@ -12,7 +12,7 @@ export interface TrackerOptions {
   collectors?: Collector[];
   /** Send as soon as this many events wait (default 10). */
   batchSize?: number;
-  /** Otherwise send this many ms after the first waiting event (default 1000). */
+  /** Otherwise send this many ms after the first waiting event (default 5000). */
   delay?: number;
   /** Most events kept in the outbox; the oldest go first (default 500). */
   maxOutbox?: number;
