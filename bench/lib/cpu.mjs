@@ -110,7 +110,9 @@ async function runOnce({ mkContext, servers, tracker, targets, profile }) {
   const { done } = tracker;
   if (done) await page.waitForFunction(done, undefined, { polling: 250, timeout: 20_000 }).catch(() => errors.push('fingerprint not computed within 20 s'));
   const { metrics } = await cdp.send('Performance.getMetrics');
-  const [scrolledTo, pageHeight] = await page.evaluate(() => [(scrollY + innerHeight) / document.documentElement.scrollHeight, document.documentElement.scrollHeight]);
+  // From the browser's layout, not a script in the page: the trace is still running.
+  const { cssLayoutViewport: vp, cssContentSize: content } = await cdp.send('Page.getLayoutMetrics');
+  const [scrolledTo, pageHeight] = [(vp.pageY + vp.clientHeight) / content.height, content.height];
   leaving = true;
   await page.goto('about:blank');
   await page.waitForTimeout(P.afterLeaveMs);

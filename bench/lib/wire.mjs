@@ -5,8 +5,8 @@
 //   batch     20 custom events called in one burst;
 //   close     the page is closed (pagehide), and whatever the tracker sends then.
 // A phase ends when the sink has heard nothing for QUIET_MS and at least MIN_MS have passed (PostHog
-// flushes its queue every 3 s), or after MAX_MS.
-export const WIRE_PHASES = { QUIET_MS: 1500, MIN_MS: 4000, MAX_MS: 15000, CLOSE_MS: 2000, BATCH: 20 };
+// flushes its queue every 3 s, ours 5 s after the first waiting event), or after MAX_MS.
+export const WIRE_PHASES = { QUIET_MS: 1500, MIN_MS: 6500, MAX_MS: 15000, CLOSE_MS: 2000, BATCH: 20 };
 
 function classify(e) {
   if (e.method === 'OPTIONS') return 'preflight';
