@@ -196,7 +196,7 @@ try {
 
 const row = (id) => {
   const r = cpu.trackers[id];
-  return { scriptingMs: r.traceScriptMs.median, overPageMs: r.traceScriptMs.delta, interval: r.traceScriptMs.interval, values: r.traceScriptMs.values, posts: r.posts, errors: r.errors };
+  return { scriptingMs: r.traceScriptMs.median, overPageMs: r.traceScriptMs.delta, interval: r.traceScriptMs.interval, values: r.traceScriptMs.values, posts: r.posts, byTask: r.byTask, errors: r.errors };
 };
 const git = (...a) => execFileSync('git', a, { cwd: ROOT, encoding: 'utf8' }).trim();
 const result = {

@@ -135,8 +135,9 @@ function cpuSection(cpu, meta) {
     '',
     '"Requests sent" counts the POSTs the sink received during one visit (median), which shows that each tracker really ran',
     'and reported to the local sink. "JS fetched" is every script the tracker loaded from the sink, lazy chunks included.',
-    'The work is not the same for all: OpsMantik also reports scroll milestones and hover intents during the visit (hence its',
-    'several requests), which the peers do not collect by default; PostHog autocaptures clicks and page leave.',
+    'The work is not the same for all: OpsMantik also reports scroll milestones and hover intents during the visit (in batches:',
+    'one 5 s after the first waiting event, what is left by beacon as the page is left), which the peers do not collect by',
+    'default; PostHog autocaptures clicks and page leave.',
   );
   const fpa = t.fingerprintjs;
   if (fpa?.scriptMs?.delta !== undefined && fpa.traceTaskMs?.delta !== undefined) {

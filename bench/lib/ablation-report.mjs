@@ -65,7 +65,14 @@ export function ablationSection(a) {
     );
   }
   const sends = diff('as-built', 'sends-answered-locally');
-  if (sends !== undefined) lines.push(`- The visit's ${base.posts} sends (\`fetch\` with \`keepalive\`, and the answers): ${ms(sends)} in all.`);
+  if (sends !== undefined) lines.push(`- The visit's \`fetch\` sends and their answers (${base.posts} requests in all, the beacon at page leave among them): ${ms(sends)}.`);
+  const delay = byId['delay-1s'];
+  if (delay) {
+    lines.push(
+      `- Batches 1 s after the first waiting event (the default until 2026-12-01) instead of 5 s: ${signed(diff('delay-1s', 'as-built'), 1)} ms,`,
+      `  ${delay.posts} requests against ${base.posts}; the 5 s batches leave the rest for the beacon at page leave, which the visit counts.`,
+    );
+  }
   const listener = byId['scroll-listener-only'];
   if (listener) {
     lines.push(
