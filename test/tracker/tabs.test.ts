@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createTracker } from '../../src/index.js';
 import { LEASE_MS } from '../../src/tracker/outbox.js';
+import { ACTIVITY_STEP_MS, IDLE_MS } from '../../src/tracker/session.js';
 import { events, fetchMock, replies, sent, settle, stored, useTrackerEnv } from './support.js';
 
 useTrackerEnv();
@@ -100,7 +101,6 @@ describe('two tabs starting a session at the same moment', () => {
   });
 
   it('leave an ended session alone when its last event came after its stored activity', async () => {
-    const { ACTIVITY_STEP_MS, IDLE_MS } = await import('../../src/tracker/session.js');
     const a = createTracker({ site: 'site1', delay: 60_000 });
     const start = Date.now();
     // Within ACTIVITY_STEP_MS of the stored activity: stored, but the session's time is not moved.

@@ -5,6 +5,7 @@
  * redelivered (after ack_wait) to any worker; the database's `(sid, i)` uniqueness makes writing
  * them again harmless. Any number of workers share one durable consumer.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { Db } from '../store/db/types.js';
@@ -73,6 +74,7 @@ export async function runIngestWorker(options: WorkerOptions): Promise<RunningWo
   await ensureStream(nc, stream);
   const jsm = await jetstreamManager(nc);
   const batch = options.batch ?? 1000;
+  const retryDelayMs = options.retryDelayMs ?? 1000;
   try {
     await jsm.consumers.info(stream, durable);
   } catch {
@@ -100,7 +102,7 @@ export async function runIngestWorker(options: WorkerOptions): Promise<RunningWo
         msg.term(r.message.slice(0, 200));
       } else {
         // The database is down or overloaded: offer the batch again later, to any worker.
-        msg.nak(options.retryDelayMs ?? 1000);
+        msg.nak(retryDelayMs);
       }
     });
   }
@@ -139,7 +141,7 @@ export async function runIngestWorker(options: WorkerOptions): Promise<RunningWo
     } catch (err) {
       log({ level: 'warn', msg: 'queue_pull_failed', error: err instanceof Error ? err.message : String(err) });
       // Not in a tight loop while the broker is away.
-      if (!pulled.length) await new Promise((r) => setTimeout(r, options.retryDelayMs ?? 1000));
+      if (!pulled.length) await sleep(retryDelayMs);
     }
     return pulled;
   }
