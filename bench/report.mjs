@@ -387,8 +387,9 @@ function ingestScaleSections(ingest, num) {
       '| trigger | seconds for 20,000 events |',
       '|---|--:|',
       `| none | ${t.seconds.none} |`,
-      `| per statement, transition tables (012) | ${t.seconds.perStatement} |`,
+      `| per statement, transition tables (012, 015) | ${t.seconds.perStatement} |`,
       `| per row (005, before 012) | ${t.seconds.perRow} |`,
+      ...(t.seconds.writePath === undefined ? [] : [`| every trigger an events INSERT runs: the notifications and the dashboard rollups' log (016) | ${t.seconds.writePath} |`]),
       '',
       `Load average during this part: ${load(t.loadAverage)}.`,
     );
