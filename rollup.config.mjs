@@ -14,6 +14,12 @@ const production = () => ({
   load: (id) => (id.replace(/\\/g, '/').endsWith('/src/tracker/debug.ts') ? 'export const DEBUG = false;' : null),
 });
 
+/** Replaces src/tracker/scriptTag.ts with SCRIPT_TAG = true: the script-tag builds drop npm-only code. */
+const scriptTag = () => ({
+  name: 'opsmantik-script-tag',
+  load: (id) => (id.replace(/\\/g, '/').endsWith('/src/tracker/scriptTag.ts') ? 'export const SCRIPT_TAG = true;' : null),
+});
+
 /**
  * Shrinks the browser code: private `_` fields mangled, ES2020 syntax kept, arrow functions kept
  * as arrows (`unsafe_methods` would turn an object's arrows into methods, with `return`: longer). `compress`: extra options,
@@ -75,7 +81,7 @@ export default [
   {
     input: 'src/script.ts',
     treeshake: { moduleSideEffects: (id) => id.endsWith('src/script.ts') },
-    plugins: [production(), nodeResolve(), tsPlugin('ES2020'), minify(false, { booleans_as_integers: true })],
+    plugins: [production(), scriptTag(), nodeResolve(), tsPlugin('ES2020'), minify(false, { booleans_as_integers: true })],
     // The map (no comment pointing to it in the file, so no byte more) lets bench/ name our hot lines.
     output: { file: 'dist/opsmantik.min.js', format: 'iife', strict: false, sourcemap: 'hidden' },
   },
@@ -83,7 +89,7 @@ export default [
   {
     input: 'src/script.ts',
     treeshake: { moduleSideEffects: (id) => id.endsWith('src/script.ts') },
-    plugins: [nodeResolve(), tsPlugin('ES2020')],
+    plugins: [scriptTag(), nodeResolve(), tsPlugin('ES2020')],
     output: { file: 'dist/opsmantik.debug.js', format: 'iife' },
   },
 ];

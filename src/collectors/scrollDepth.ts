@@ -1,5 +1,6 @@
 import { CATEGORY } from '../wire.js';
 import { on } from '../tracker/lib/on.js';
+import { SCRIPT_TAG } from '../tracker/scriptTag.js';
 import { oncePerPage } from '../tracker/lib/perPage.js';
 import type { Collector } from '../tracker/types.js';
 
@@ -46,9 +47,10 @@ export const scrollDepth =
       next[location.href] = n;
     };
     const off = on(window, 'scroll', () => scrollY < next[location.href]! || (frame ||= setTimeout(measure)));
-    // Not in every environment a page is tested in (jsdom has none): the listener alone then.
+    // Not in every environment a page is tested in (jsdom has none): the listener alone then. (Every
+    // browser the script tag runs in has one.)
     const io =
-      self.IntersectionObserver &&
+      (SCRIPT_TAG || self.IntersectionObserver) &&
       new IntersectionObserver(([e]) => (e!.boundingClientRect.height + 1 > html.scrollHeight && off(), scrollY && measure()), {
         rootMargin: '1e7px 0px 0px',
         threshold: marks.map((m) => m / 100),

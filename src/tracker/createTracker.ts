@@ -11,6 +11,7 @@ import {
 } from '../wire.js';
 import { backoff, retryAfter } from './backoff.js';
 import { DEBUG } from './debug.js';
+import { SCRIPT_TAG } from './scriptTag.js';
 import { bytes } from './lib/bytes.js';
 import { cut } from './lib/cut.js';
 import { on } from './lib/on.js';
@@ -27,12 +28,15 @@ import type { Context, Meta, Tracker, TrackerOptions } from './types.js';
  */
 /* @__NO_SIDE_EFFECTS__ */
 export function createTracker(o: TrackerOptions): Tracker {
-  const to = (o.endpoint || '') + PATH_SYNC;
+  // The script tag always names its endpoint and collectors, and none of the options after them.
+  const to = (SCRIPT_TAG ? o.endpoint : o.endpoint || '') + PATH_SYNC;
   // Five seconds, not one: a visit's events leave in two or three requests instead of one per burst
   // (each request costs the page a task, about 0.7 ms of main thread in Chromium, and the server far
   // more than a row: bench/), and what still waits when the page is hidden goes by beacon then. A tel:
   // click does not wait (interactions.ts flushes it).
-  const delay = o.delay ?? 5000;
+  const delay = SCRIPT_TAG ? 5000 : o.delay ?? 5000;
+  const batchSize = SCRIPT_TAG ? 10 : o.batchSize || 10;
+  const maxOutbox = SCRIPT_TAG ? 500 : o.maxOutbox || 500;
   // The page load is activity: start (or keep) the session now, so collectors can see its id.
   let first = touch(Date.now())[1];
   // What earlier pages left counts towards the outbox's length from the first event on.
@@ -114,7 +118,7 @@ export function createTracker(o: TrackerOptions): Tracker {
     first = false;
     // The fingerprint collector adds meta.fp, once per session and page.
     t._e?.(e);
-    add(e.i!, e, o.maxOutbox || 500) < (o.batchSize || 10) ? timer || later(delay) : flush();
+    add(e.i!, e, maxOutbox) < batchSize ? timer || later(delay) : flush();
   };
 
   // Page hidden (tab switch, navigation, close): the fingerprint collector may add an event (the
@@ -131,7 +135,7 @@ export function createTracker(o: TrackerOptions): Tracker {
     conversion: (name, value) => track(CATEGORY.conversion, name, undefined, value),
     consent: (state) => {
       t._c = state == 'granted';
-      t._l.forEach((fn) => fn());
+      t._l?.();
     },
     flush,
     destroy: () => {
@@ -139,21 +143,18 @@ export function createTracker(o: TrackerOptions): Tracker {
       offs.flat().forEach((off) => off?.());
     },
     _m: {},
-    _l: [],
   };
 
   const offs = [
     on(document, 'visibilitychange', hide),
     on(window, 'pagehide', hide),
-    // Another tab added or removed entries (or storage was cleared): know the outbox's length.
-    on(window, 'storage', scan),
     // Back online: retry now, not at the end of the backoff. Every tab hears this at the same moment,
     // so each waits a random moment, and the first one's claims reach the others before they look.
     on(window, 'online', () => {
       notBefore = attempt = 0;
       later(Math.random() * 1000);
     }),
-    ...(o.collectors || []).map((c) => c(t)),
+    ...(SCRIPT_TAG ? o.collectors! : o.collectors || []).map((c) => c(t)),
   ];
   // Consent only once stated: an unstated consent is not a refusal.
   o.consent && t.consent(o.consent);

@@ -33,9 +33,10 @@ export const FP_KEY = 'om_f';
 export const fingerprintWith =
   (loadVisitorId: VisitorIdLoader, respectSignals: boolean): Collector =>
   (t) => {
+    // Consent withdrawn while the id was loading: check() forgets it again.
     const learn = (v: string) => {
       t._f = v;
-      t._l.forEach((fn) => fn());
+      check();
     };
     const check = () => {
       if (t._c === false) {
@@ -56,6 +57,6 @@ export const fingerprintWith =
       e
         ? t._f && told != e.sid && ((e.meta = { ...e.meta, fp: t._f }), (told = e.sid))
         : t._f && !told && t.track('session', 'fingerprint');
-    t._l.push(check);
+    t._l = check;
     check();
   };

@@ -51,8 +51,8 @@ export interface Context extends Tracker {
    * add `meta.fp`), and without one when the page is hidden (to add an event that carries it)
    */
   _e?: (event?: WireEvent) => void;
-  /** @internal called whenever `_c` or `_f` changes; they live as long as the tracker */
-  _l: (() => void)[];
+  /** @internal set by the fingerprint collector: called whenever `_c` changes */
+  _l?: () => void;
 }
 
 /**

@@ -1,3 +1,3 @@
 /** A descriptor of an element for `el`: its intent name, link or text (the tracker cuts it to the wire limit). */
 export const label = (x: Element): string =>
-  (x as HTMLElement).dataset.omIntent || x.getAttribute('href') || x.textContent!.trim();
+  x.getAttribute('data-om-intent') || x.getAttribute('href') || x.textContent!.trim();

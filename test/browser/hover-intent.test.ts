@@ -1,0 +1,147 @@
+/**
+ * Hover intent in real browsers, Chromium and Firefox (test/support/engines.ts): the browser times
+ * the dwell (a CSS animation that starts after it on a hovered target), so resting, passing over,
+ * moving within a target and a site's own animation can only be checked where styles run. The npm
+ * build (dist/index.js) in a module script, with a dwell of 1 s so that a pass-over by the driver is
+ * well short of it. Needs `npm run build` first.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describeEachEngine, type EngineBrowser, type EngineContext, type EnginePage } from '../support/engines.js';
+import { requireBuild } from '../support/build.js';
+import { startSink, type Sink } from '../support/sink.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const DWELL = 1000;
+
+const PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>Hover intent</title>
+<style>
+  body{margin:0;font:16px sans-serif} .x{display:block;height:80px;margin:0 0 20px}
+  .pulse{animation:site-pulse 2s infinite} @keyframes site-pulse{50%{opacity:.9}}
+</style></head><body>
+<p id="plain" class="x">Plain text</p>
+<button id="quote" class="x"><span id="inner">Get a quote</span></button>
+<a id="mail" class="x" href="mailto:office@example.com">Email us</a>
+<button id="pulse" class="x pulse">Book now</button>
+<div id="card" class="x card" data-om-intent="pricing-card">Pro plan</div>
+<script type="module">
+  import { createTracker, hoverIntent } from '/dist/index.js';
+  const selector = new URLSearchParams(location.search).get('selector') || undefined;
+  window.tracker = createTracker({ site: 'test_site', endpoint: location.origin, delay: 0, collectors: [hoverIntent({ dwell: ${DWELL}, selector })] });
+  window.ready = true;
+</script>
+</body></html>`;
+
+/** The script tag on a page whose Content-Security-Policy allows inline styles only by hash: the rule's (docs/tracker.md). */
+const CSP_PAGE = (hash: string) => `<!doctype html>
+<html><head><meta charset="utf-8"><title>Hover intent under a CSP</title>
+<meta http-equiv="Content-Security-Policy" content="style-src ${hash}">
+<script async src="/dist/opsmantik.min.js" data-site="test_site"></script>
+</head><body><p id="plain">Plain text</p><button id="quote">Get a quote</button></body></html>`;
+// As the docs give it to site owners (test/tracker/hoverIntent.test.ts checks it against the rule).
+const RULE_HASH = /The default rule's hash is `('sha256-[^']+')`/.exec(readFileSync(`${root}/docs/tracker.md`, 'utf8'))![1]!;
+
+describeEachEngine(describe, 'hover intent', (engine) => {
+  let browser: EngineBrowser;
+  let sink: Sink;
+  let context: EngineContext;
+
+  beforeAll(async () => {
+    requireBuild(['dist/index.js']);
+    browser = await engine.launch();
+    sink = await startSink(root);
+    sink.pages.set('/hover.html', PAGE);
+    sink.pages.set('/csp-hash.html', CSP_PAGE(RULE_HASH));
+    sink.pages.set('/csp-none.html', CSP_PAGE("'none'"));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await sink?.close();
+  });
+  beforeEach(async () => {
+    sink.received.length = 0;
+    context = await browser.newContext({ viewport: { width: 800, height: 700 } });
+  });
+  afterEach(async () => {
+    await context?.close();
+  });
+
+  const hovers = () => sink.events().filter((e) => e.ec === 'hover_intent').map((e) => [e.ea, e.el, e.ev]);
+  const open = async (query = '') => {
+    const page = await context.newPage();
+    await page.goto(`${sink.url}/hover.html${query}`);
+    await page.waitForFunction(() => (window as any).ready);
+    return page;
+  };
+  /** Longer than the dwell, then whatever the tracker sent has arrived (it sends at once). */
+  const pastDwell = (page: EnginePage) => page.evaluate((ms) => new Promise((r) => setTimeout(r, ms)), DWELL * 1.5);
+
+  it('sends one event per target once the pointer rests there for the dwell, moving within it or not; once per page', async () => {
+    const page = await open();
+    await page.hover('#quote');
+    await page.hover('#inner'); // within the target: the dwell goes on
+    await sink.until(() => hovers().length > 0, 30_000, 'the hover intent');
+    expect(hovers()).toEqual([['hover', 'Get a quote', DWELL]]);
+    await page.hover('#plain');
+    await page.hover('#quote');
+    await pastDwell(page);
+    expect(hovers()).toHaveLength(1);
+  });
+
+  it('sends nothing for a pointer passing over; a target the site animates keeps its animation and sends nothing', async () => {
+    const page = await open();
+    await page.hover('#quote');
+    await page.hover('#plain');
+    await page.hover('#mail');
+    await page.hover('#plain');
+    await pastDwell(page);
+    expect(hovers()).toEqual([]);
+    await page.hover('#pulse');
+    expect(await page.evaluate(() => getComputedStyle(document.getElementById('pulse')!).animationName)).toBe('site-pulse');
+    await pastDwell(page);
+    expect(hovers()).toEqual([]);
+    // The same page does send for a target at rest.
+    await page.hover('#mail');
+    await sink.until(() => hovers().length > 0, 30_000, 'the hover intent');
+    expect(hovers()).toEqual([['hover', 'mailto:office@example.com', DWELL]]);
+  });
+
+  it('takes a custom selector and a data-om-intent name; counts again on a new SPA page; nothing after destroy', async () => {
+    const page = await open('?selector=.card');
+    await page.hover('#card');
+    await sink.until(() => hovers().length === 1, 30_000, 'the first hover intent');
+    await page.hover('#quote'); // not among .card
+    await pastDwell(page);
+    await page.evaluate(() => history.pushState({}, '', '/other'));
+    await page.hover('#card');
+    await sink.until(() => hovers().length === 2, 30_000, 'the hover intent on the new page');
+    await page.evaluate(() => (window as any).tracker.destroy());
+    await page.hover('#plain');
+    await page.hover('#card');
+    await pastDwell(page);
+    expect(hovers()).toEqual([
+      ['hover', 'pricing-card', DWELL],
+      ['hover', 'pricing-card', DWELL],
+    ]);
+  });
+
+  it('works under a Content-Security-Policy that allows the rule by its hash, and only then', async () => {
+    for (const [path, expected] of [
+      ['/csp-none.html', 0],
+      ['/csp-hash.html', 1],
+    ] as const) {
+      sink.received.length = 0;
+      const page = await context.newPage();
+      await page.goto(`${sink.url}${path}`);
+      await page.waitForFunction(() => (window as any).opsmantik?.t);
+      await page.hover('#quote');
+      await page.evaluate(() => new Promise((r) => setTimeout(r, 1000)));
+      await page.evaluate(() => (window as any).opsmantik('flush'));
+      await sink.until(() => sink.events().some((e) => e.ec === 'pageview'), 30_000, 'the pageview');
+      expect(sink.events().filter((e) => e.ec === 'hover_intent').map((e) => [e.el, e.ev])).toEqual(expected ? [['Get a quote', 300]] : []);
+      await page.close();
+    }
+  });
+});
