@@ -22,7 +22,10 @@ export interface HoverIntentOptions {
  * element the pointer crossed (bench/: that listener was half of the tracker's main-thread time).
  * The rule has no specificity (`:where`) and its animation no keyframes: any animation the site
  * sets on a target wins over it (that target then sends no hover intent) and nothing is drawn.
- * A constructed sheet, not a `<style>` element, which a strict Content-Security-Policy would block.
+ * The rule waits by its delay, not its duration, which reduced-motion resets commonly shorten.
+ * A `<style>` element (a constructed sheet needs Safari 16.4, and a guard in bytes): a strict
+ * Content-Security-Policy allows it by its hash (docs/tracker.md). `destroy()` removes the listener
+ * and leaves the rule, inert without it: removing it costs bytes the script tag does not have.
  */
 /* @__NO_SIDE_EFFECTS__ */
 export const hoverIntent =
