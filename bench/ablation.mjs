@@ -27,10 +27,13 @@ import { TRACKERS } from './lib/trackers.mjs';
 const LISTENER_ONLY = [
   {
     file: 'collectors/scrollDepth.ts',
-    from: '      self.IntersectionObserver &&',
+    from: '      (SCRIPT_TAG || self.IntersectionObserver) &&',
     to: '      (undefined as typeof IntersectionObserver | undefined) &&',
   },
 ];
+
+/** The hover-intent collector as it was before the browser timed the dwell (bench/fixtures/ablation/). */
+const MOUSEOVER = { file: 'collectors/hoverIntent.ts', with: 'bench/fixtures/ablation/hoverIntent-mouseover.ts' };
 
 /**
  * Each variant: what it changes, and the edits to src/ that make it (`from` must be found, or the
@@ -44,36 +47,19 @@ const VARIANTS = [
     edits: [{ file: 'script.ts', from: '      hoverIntent(),\n', to: '' }],
   },
   {
-    id: 'hover-listener-idle',
-    what: "hover intent's `mouseover` listener installed but doing nothing: the cost of being called",
-    edits: [{ file: 'collectors/hoverIntent.ts', from: "on(document, 'mouseover', over, true)", to: "on(document, 'mouseover', () => {}, true)" }],
+    id: 'hover-mouseover',
+    what: 'hover intent as it was until 2026-12-01: a `mouseover` listener on the document finding the target with `closest()`, and a dwell timer per target',
+    edits: [MOUSEOVER],
   },
   {
-    id: 'hover-no-closest',
-    what: "hover intent's listener without `closest` (the target itself must match): what finding the target costs",
-    edits: [{ file: 'collectors/hoverIntent.ts', from: '(e.target as Element).closest(options?.selector || INTENT)', to: '((e.target as Element).matches(options?.selector || INTENT) ? (e.target as Element) : null)' }],
+    id: 'hover-mouseover-idle',
+    what: "that `mouseover` listener installed but doing nothing: the cost of being called at every element the pointer crosses",
+    edits: [MOUSEOVER, { file: 'collectors/hoverIntent.ts', from: "on(document, 'mouseover', over, true)", to: "on(document, 'mouseover', () => {}, true)" }],
   },
   {
     id: 'hover-no-track',
-    what: "hover intent's dwell timer firing without tracking the event: what the hover events cost once made",
+    what: "hover intent's animation starting and its listener called, without tracking the event: what the hover events cost once made",
     edits: [{ file: 'collectors/hoverIntent.ts', from: 'first(x) && t.track(CATEGORY.hoverIntent', to: 'first(x) && 0 && t.track(CATEGORY.hoverIntent' }],
-  },
-  {
-    id: 'hover-no-timer',
-    what: "hover intent's listener finding targets but starting no dwell timer: what the dwell timers, and the hover events and sends they make, cost",
-    edits: [{ file: 'collectors/hoverIntent.ts', from: 'if (x) timer = setTimeout(', to: 'if (x && 0) timer = setTimeout(' }],
-  },
-  {
-    id: 'hover-moved-only',
-    what: 'hover intent looking for a target only when the pointer moved (content scrolling under a resting pointer only ends a dwell): a measurement, not a candidate as written (synthetic events without coordinates, as the unit tests dispatch, would all look unmoved)',
-    edits: [
-      { file: 'collectors/hoverIntent.ts', from: 'let target: Element | null | undefined;', to: 'let target: Element | null | undefined;\n    let px: number | undefined, py: number | undefined;' },
-      {
-        file: 'collectors/hoverIntent.ts',
-        from: 'const x = (e.target as Element).closest(options?.selector || INTENT);',
-        to: 'const m = (e as MouseEvent).clientX !== px || (e as MouseEvent).clientY !== py;\n      px = (e as MouseEvent).clientX;\n      py = (e as MouseEvent).clientY;\n      const x = m ? (e.target as Element).closest(options?.selector || INTENT) : null;',
-      },
-    ],
   },
   {
     id: 'delay-1s',
@@ -138,6 +124,11 @@ function build(v) {
   cpSync(join(ROOT, 'scripts', 'rollup-parts.mjs'), join(dir, 'scripts', 'rollup-parts.mjs'));
   for (const e of v.edits) {
     const file = join(dir, 'src', e.file);
+    // `with`: the file replaced by another (a collector as it was), before any edit of it.
+    if (e.with) {
+      writeFileSync(file, readFileSync(join(ROOT, e.with), 'utf8'));
+      continue;
+    }
     const text = readFileSync(file, 'utf8');
     if (!text.includes(e.from)) fail(`variant ${v.id}: src/${e.file} no longer holds ${JSON.stringify(e.from)}; update bench/ablation.mjs`);
     writeFileSync(file, text.replace(e.from, e.to));

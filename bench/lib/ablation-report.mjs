@@ -43,7 +43,7 @@ export function ablationSection(a) {
   const lines = [];
   const called = [
     ['scroll-listener-idle', 'no-scroll', 'the scroll events'],
-    ['hover-listener-idle', 'no-hover', 'the `mouseover` events'],
+    ['hover-mouseover-idle', 'no-hover', 'the `mouseover` events (the hover collector until 2026-12-01)'],
   ].filter(([x, y]) => diff(x, y) !== undefined);
   if (called.length) {
     lines.push(
@@ -53,14 +53,11 @@ export function ablationSection(a) {
   }
   const hover = diff('as-built', 'no-hover');
   if (hover !== undefined) {
-    const parts = [
-      ['as-built', 'hover-no-closest', '`closest()` finding the target'],
-      ['as-built', 'hover-no-track', 'its hover events once made (tracked, stored and sent)'],
-      ['as-built', 'hover-no-timer', 'its dwell timers with the hover events and sends they make'],
-    ].filter(([x, y]) => diff(x, y) !== undefined);
+    const old = diff('hover-mouseover', 'no-hover');
+    const track = diff('as-built', 'hover-no-track');
     lines.push(
-      `- Hover intent, in all: ${ms(hover)} of the build's ${ms(base.overPageMs)}, the largest part left.${parts.length ? ` Within it: ${parts.map(([x, y, what]) => `${what} ${ms(diff(x, y))}`).join(', ')};` : ''}`,
-      `  the visits of the build as it is spread over ${ms(Math.max(...base.values) - Math.min(...base.values))} of scripting in this run (${base.values.map((x) => x.toFixed(0)).join(', ')} ms),`,
+      `- Hover intent, in all: ${ms(hover)} of the build's ${ms(base.overPageMs)}, the browser timing the dwell (a CSS animation, one call per hover intent)${track !== undefined ? `, of which its hover events once made (tracked, stored and sent) ${ms(track)}` : ''}.${old !== undefined ? ` The collector it replaced (a \`mouseover\` listener, \`closest()\` and a timer per target crossed): ${ms(old)}, at ${signed(byId['hover-mouseover'].bytes - base.bytes)} B against the build.` : ''}`,
+      `  The visits of the build as it is spread over ${ms(Math.max(...base.values) - Math.min(...base.values))} of scripting in this run (${base.values.map((x) => x.toFixed(0)).join(', ')} ms),`,
       '  so a difference between two medians well inside that spread is an indication at most, not a finding.',
     );
   }
