@@ -22,6 +22,9 @@ export function ablationSection(a) {
   const byId = Object.fromEntries(a.variants.map((v) => [v.id, v]));
   /** Scripting of build x minus build y, when the run has both. */
   const diff = (x, y) => (byId[x] && byId[y] ? byId[x].overPageMs - byId[y].overPageMs : undefined);
+  // Every top-level task (style, layout, paint and animation frames too), over the page alone; runs before 2026-12-01 06:20 did not record it.
+  const tasks = (v) => (v.tasksOverPageMs === undefined ? '—' : ms(v.tasksOverPageMs));
+  const tasksVs = (v) => (v.tasksOverPageMs === undefined || base.tasksOverPageMs === undefined ? '—' : `${signed(v.tasksOverPageMs - base.tasksOverPageMs, 1)} ms`);
   const out = [
     '### What each part of the script tag costs (ablation)',
     '',
@@ -32,18 +35,18 @@ export function ablationSection(a) {
     `alone: ${a.repeats} rounds, ${a.date.slice(0, 16).replace('T', ' ')} UTC, commit \`${a.commit}\`, load average ${a.loadAverage.mean} mean and`,
     `${a.loadAverage.max} max, \`${a.command}\`. Scripting (trace) over the page alone, median; brotli as size-limit counts it.`,
     '',
-    '| build | brotli | vs as built | scripting | vs as built | sends |',
-    '|---|--:|--:|--:|--:|--:|',
+    '| build | brotli | vs as built | scripting | vs as built | all tasks | vs as built | sends |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const v of a.variants) {
     const name = v.id === 'as-built' ? `**${v.id}**: ${v.what}` : `${v.id}: ${v.what}`;
-    out.push(`| ${name} | ${v.bytes} B | ${signed(v.bytes - base.bytes)} B | ${ms(v.overPageMs)} | ${signed(v.overPageMs - base.overPageMs, 1)} ms | ${v.posts} |`);
+    out.push(`| ${name} | ${v.bytes} B | ${signed(v.bytes - base.bytes)} B | ${ms(v.overPageMs)} | ${signed(v.overPageMs - base.overPageMs, 1)} ms | ${tasks(v)} | ${tasksVs(v)} | ${v.posts} |`);
   }
-  out.push(`| Plausible, for scale | | | ${ms(a.plausible.overPageMs)} | ${signed(a.plausible.overPageMs - base.overPageMs, 1)} ms | ${a.plausible.posts} |`);
+  out.push(`| Plausible, for scale | | | ${ms(a.plausible.overPageMs)} | ${signed(a.plausible.overPageMs - base.overPageMs, 1)} ms | ${tasks(a.plausible)} | ${tasksVs(a.plausible)} | ${a.plausible.posts} |`);
   const lines = [];
   const called = [
     ['scroll-listener-idle', 'no-scroll', 'the scroll events'],
-    ['hover-mouseover-idle', 'no-hover', 'the `mouseover` events (the hover collector until 2026-12-01)'],
+    ['hover-listener-idle', 'no-hover', 'the `mouseover` events'],
   ].filter(([x, y]) => diff(x, y) !== undefined);
   if (called.length) {
     lines.push(
@@ -53,12 +56,25 @@ export function ablationSection(a) {
   }
   const hover = diff('as-built', 'no-hover');
   if (hover !== undefined) {
-    const old = diff('hover-mouseover', 'no-hover');
-    const track = diff('as-built', 'hover-no-track');
+    const parts = [
+      ['as-built', 'hover-no-closest', '`closest()` finding the target'],
+      ['as-built', 'hover-no-track', 'its hover events once made (tracked, stored and sent)'],
+      ['as-built', 'hover-no-timer', 'its dwell timers with the hover events and sends they make'],
+    ].filter(([x, y]) => diff(x, y) !== undefined);
     lines.push(
-      `- Hover intent, in all: ${ms(hover)} of the build's ${ms(base.overPageMs)}, the browser timing the dwell (a CSS animation, one call per hover intent)${track !== undefined ? `, of which its hover events once made (tracked, stored and sent) ${ms(track)}` : ''}.${old !== undefined ? ` The collector it replaced (a \`mouseover\` listener, \`closest()\` and a timer per target crossed): ${ms(old)}, at ${signed(byId['hover-mouseover'].bytes - base.bytes)} B against the build.` : ''}`,
-      `  The visits of the build as it is spread over ${ms(Math.max(...base.values) - Math.min(...base.values))} of scripting in this run (${base.values.map((x) => x.toFixed(0)).join(', ')} ms),`,
+      `- Hover intent, in all: ${ms(hover)} of the build's ${ms(base.overPageMs)}, the largest part left.${parts.length ? ` Within it: ${parts.map(([x, y, what]) => `${what} ${ms(diff(x, y))}`).join(', ')};` : ''}`,
+      `  the visits of the build as it is spread over ${ms(Math.max(...base.values) - Math.min(...base.values))} of scripting in this run (${base.values.map((x) => x.toFixed(0)).join(', ')} ms),`,
       '  so a difference between two medians well inside that spread is an indication at most, not a finding.',
+    );
+  }
+  const css = byId['hover-css'];
+  if (css && css.tasksOverPageMs !== undefined && base.tasksOverPageMs !== undefined) {
+    lines.push(
+      `- Hover intent timed by the browser instead (\`hover-css\`: a style rule whose empty animation starts after the dwell, one call per hover intent): scripting ${signed(css.overPageMs - base.overPageMs, 1)} ms,`,
+      `  but all tasks ${signed(css.tasksOverPageMs - base.tasksOverPageMs, 1)} ms (${ms(css.tasksOverPageMs)} against ${ms(base.tasksOverPageMs)} over the page alone; per visit ${css.taskValues.map((x) => x.toFixed(0)).join(', ')} against ${base.taskValues.map((x) => x.toFixed(0)).join(', ')} ms):`,
+      css.tasksOverPageMs > base.tasksOverPageMs
+        ? '  the style and animation-frame work the rule makes the browser do costs the page more than the listener calls it saves, so the listener stays.'
+        : '  in this run the rule cost less in all tasks too.',
     );
   }
   const sends = diff('as-built', 'sends-answered-locally');

@@ -14,30 +14,27 @@ export interface HoverIntentOptions {
 
 /**
  * Hover intent: the pointer resting on an intent target for `dwell` ms sends one
- * `hover_intent/hover` (label = target, value = dwell) per target per page. Passing over does not.
- *
- * The browser times the dwell, not a listener: a style rule gives a hovered target an empty CSS
- * animation that starts after `dwell` ms, and the browser cancels it when the hover ends first. So
- * the page calls into us once per hover intent, where a `mouseover` listener was called at every
- * element the pointer crossed (bench/: that listener was half of the tracker's main-thread time).
- * The rule has no specificity (`:where`) and its animation no keyframes: any animation the site
- * sets on a target wins over it (that target then sends no hover intent) and nothing is drawn.
- * The rule waits by its delay, not its duration, which reduced-motion resets commonly shorten.
- * A `<style>` element (a constructed sheet needs Safari 16.4, and a guard in bytes): a strict
- * Content-Security-Policy allows it by its hash (docs/tracker.md). `destroy()` removes the listener
- * and leaves the rule, inert without it: removing it costs bytes the script tag does not have.
+ * `hover_intent/hover` (label = target, value = dwell) per target per page. Passing over does not:
+ * moving to another element before the dwell cancels it. (Leaving the window straight from a target
+ * is not watched: it would cost bytes for a rare case.)
  */
 /* @__NO_SIDE_EFFECTS__ */
 export const hoverIntent =
   (options?: HoverIntentOptions): Collector =>
   (t) => {
     const dwell = options?.dwell ?? 300;
+    // Elements are few and live as long as the page; a Map keeps this simple.
     const first = oncePerPage<Element>();
-    const style = document.head.appendChild(document.createElement('style'));
-    // The animation's name is the event's category: one string fewer in the script tag.
-    style.textContent = `:where(${options?.selector || INTENT}):where(:hover){animation:${CATEGORY.hoverIntent} 0s ${dwell}ms}@keyframes ${CATEGORY.hoverIntent}{}`;
-    return on(document, 'animationstart', (e: AnimationEvent) => {
-      const x = e.target as Element;
-      e.animationName == CATEGORY.hoverIntent && first(x) && t.track(CATEGORY.hoverIntent, 'hover', label(x), dwell);
-    });
+    let target: Element | null | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const over = (e: Event) => {
+      // (Mouse events target elements only, so `closest` is always there.)
+      const x = (e.target as Element).closest(options?.selector || INTENT);
+      if (x == target) return;
+      clearTimeout(timer);
+      target = x;
+      if (x) timer = setTimeout(() => first(x) && t.track(CATEGORY.hoverIntent, 'hover', label(x), dwell), dwell);
+    };
+    // Moving on fires mouseover on the next element, which ends the dwell on this one.
+    return [on(document, 'mouseover', over, true), () => clearTimeout(timer)];
   };

@@ -148,6 +148,8 @@ export function createTracker(o: TrackerOptions): Tracker {
   const offs = [
     on(document, 'visibilitychange', hide),
     on(window, 'pagehide', hide),
+    // Another tab added or removed entries (or storage was cleared): know the outbox's length.
+    on(window, 'storage', scan),
     // Back online: retry now, not at the end of the backoff. Every tab hears this at the same moment,
     // so each waits a random moment, and the first one's claims reach the others before they look.
     on(window, 'online', () => {
