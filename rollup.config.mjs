@@ -8,17 +8,15 @@ import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import { declarations, tsPlugin } from './scripts/rollup-parts.mjs';
 
-/** Replaces src/tracker/debug.ts with DEBUG = false, so the minifier drops every warning. */
-const production = () => ({
-  name: 'opsmantik-production',
-  load: (id) => (id.replace(/\\/g, '/').endsWith('/src/tracker/debug.ts') ? 'export const DEBUG = false;' : null),
+/** A build-time switch: the module at `path` (under src/tracker/) loaded as `code` instead. */
+const buildSwitch = (name, path, code) => ({
+  name,
+  load: (id) => (id.replace(/\\/g, '/').endsWith(`/src/tracker/${path}`) ? code : null),
 });
-
-/** Replaces src/tracker/scriptTag.ts with SCRIPT_TAG = true: the script-tag builds drop npm-only code. */
-const scriptTag = () => ({
-  name: 'opsmantik-script-tag',
-  load: (id) => (id.replace(/\\/g, '/').endsWith('/src/tracker/scriptTag.ts') ? 'export const SCRIPT_TAG = true;' : null),
-});
+/** DEBUG = false (src/tracker/debug.ts), so the minifier drops every warning. */
+const production = () => buildSwitch('opsmantik-production', 'debug.ts', 'export const DEBUG = false;');
+/** SCRIPT_TAG = true (src/tracker/scriptTag.ts): the script-tag builds drop npm-only code. */
+const scriptTag = () => buildSwitch('opsmantik-script-tag', 'scriptTag.ts', 'export const SCRIPT_TAG = true;');
 
 /**
  * Shrinks the browser code: private `_` fields mangled, ES2020 syntax kept, arrow functions kept

@@ -26,6 +26,11 @@ import type { Context, Meta, Tracker, TrackerOptions } from './types.js';
  * `batchSize`, `delay` ms after the first waiting event, and by beacon when the page is hidden. A
  * batch that fails stays and is retried with backoff, on `online`, and on the next page.
  */
+/** The defaults of `delay`, `batchSize` and `maxOutbox` (types.ts), and what the script tag uses. */
+const DELAY_MS = 5000;
+const BATCH_SIZE = 10;
+const MAX_OUTBOX = 500;
+
 /* @__NO_SIDE_EFFECTS__ */
 export function createTracker(o: TrackerOptions): Tracker {
   // The script tag always names its endpoint and collectors, and none of the options after them.
@@ -34,9 +39,9 @@ export function createTracker(o: TrackerOptions): Tracker {
   // (each request costs the page a task, about 0.7 ms of main thread in Chromium, and the server far
   // more than a row: bench/), and what still waits when the page is hidden goes by beacon then. A tel:
   // click does not wait (interactions.ts flushes it).
-  const delay = SCRIPT_TAG ? 5000 : o.delay ?? 5000;
-  const batchSize = SCRIPT_TAG ? 10 : o.batchSize || 10;
-  const maxOutbox = SCRIPT_TAG ? 500 : o.maxOutbox || 500;
+  const delay = SCRIPT_TAG ? DELAY_MS : o.delay ?? DELAY_MS;
+  const batchSize = SCRIPT_TAG ? BATCH_SIZE : o.batchSize || BATCH_SIZE;
+  const maxOutbox = SCRIPT_TAG ? MAX_OUTBOX : o.maxOutbox || MAX_OUTBOX;
   // The page load is activity: start (or keep) the session now, so collectors can see its id.
   let first = touch(Date.now())[1];
   // What earlier pages left counts towards the outbox's length from the first event on.
