@@ -4,13 +4,10 @@
  * npm build (dist/index.js) in a module script, with a dwell of 1 s so that a pass-over by the driver
  * is well short of it. Needs `npm run build` first.
  */
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { describeEachEngine, type EngineBrowser, type EngineContext, type EnginePage } from '../support/engines.js';
-import { requireBuild } from '../support/build.js';
-import { startSink, type Sink } from '../support/sink.js';
+import { describe, expect, it } from 'vitest';
+import { useEngineSink } from '../support/engine-sink.js';
+import { describeEachEngine, type EnginePage } from '../support/engines.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const DWELL = 1000;
 
 const PAGE = `<!doctype html>
@@ -31,32 +28,12 @@ const PAGE = `<!doctype html>
 </body></html>`;
 
 describeEachEngine(describe, 'hover intent', (engine) => {
-  let browser: EngineBrowser;
-  let sink: Sink;
-  let context: EngineContext;
+  const env = useEngineSink(engine, { build: ['dist/index.js'], pages: { '/hover.html': PAGE }, context: { viewport: { width: 800, height: 700 } } });
 
-  beforeAll(async () => {
-    requireBuild(['dist/index.js']);
-    browser = await engine.launch();
-    sink = await startSink(root);
-    sink.pages.set('/hover.html', PAGE);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await sink?.close();
-  });
-  beforeEach(async () => {
-    sink.received.length = 0;
-    context = await browser.newContext({ viewport: { width: 800, height: 700 } });
-  });
-  afterEach(async () => {
-    await context?.close();
-  });
-
-  const hovers = () => sink.events().filter((e) => e.ec === 'hover_intent').map((e) => [e.ea, e.el, e.ev]);
+  const hovers = () => env.sink.events().filter((e) => e.ec === 'hover_intent').map((e) => [e.ea, e.el, e.ev]);
   const open = async (query = '') => {
-    const page = await context.newPage();
-    await page.goto(`${sink.url}/hover.html${query}`);
+    const page = await env.context.newPage();
+    await page.goto(`${env.sink.url}/hover.html${query}`);
     await page.waitForFunction(() => (window as any).ready);
     return page;
   };
@@ -67,7 +44,7 @@ describeEachEngine(describe, 'hover intent', (engine) => {
     const page = await open();
     await page.hover('#quote');
     await page.hover('#inner'); // within the target: the dwell goes on
-    await sink.until(() => hovers().length > 0, 30_000, 'the hover intent');
+    await env.sink.until(() => hovers().length > 0, 30_000, 'the hover intent');
     expect(hovers()).toEqual([['hover', 'Get a quote', DWELL]]);
     await page.hover('#plain');
     await page.hover('#quote');
@@ -85,19 +62,19 @@ describeEachEngine(describe, 'hover intent', (engine) => {
     expect(hovers()).toEqual([]);
     // The same page does send for a target at rest.
     await page.hover('#mail');
-    await sink.until(() => hovers().length > 0, 30_000, 'the hover intent');
+    await env.sink.until(() => hovers().length > 0, 30_000, 'the hover intent');
     expect(hovers()).toEqual([['hover', 'mailto:office@example.com', DWELL]]);
   });
 
   it('takes a custom selector and a data-om-intent name; counts again on a new SPA page; nothing after destroy', async () => {
     const page = await open('?selector=.card');
     await page.hover('#card');
-    await sink.until(() => hovers().length === 1, 30_000, 'the first hover intent');
+    await env.sink.until(() => hovers().length === 1, 30_000, 'the first hover intent');
     await page.hover('#quote'); // not among .card
     await pastDwell(page);
     await page.evaluate(() => history.pushState({}, '', '/other'));
     await page.hover('#card');
-    await sink.until(() => hovers().length === 2, 30_000, 'the hover intent on the new page');
+    await env.sink.until(() => hovers().length === 2, 30_000, 'the hover intent on the new page');
     await page.evaluate(() => (window as any).tracker.destroy());
     await page.hover('#plain');
     await page.hover('#card');

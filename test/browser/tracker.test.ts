@@ -4,14 +4,11 @@
  * SPA navigation, offline and back, server errors, closing the page, two tabs. Every event must
  * reach the sink exactly once, by (sid, i). Needs `npm run build` first.
  */
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { describeEachEngine, type EngineBrowser, type EngineContext, type EnginePage } from '../support/engines.js';
-import { requireBuild } from '../support/build.js';
-import { startSink, type Sink } from '../support/sink.js';
+import { describe, expect, it } from 'vitest';
+import { useEngineSink } from '../support/engine-sink.js';
+import { describeEachEngine, type EnginePage } from '../support/engines.js';
+import type { Sink } from '../support/sink.js';
 import { fingerprintKnown } from '../support/ways.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>Tracker test page</title>
@@ -48,37 +45,17 @@ function expectExactlyOnce(sink: Sink) {
 const nextFrame = (page: EnginePage) => page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
 
 describeEachEngine(describe, 'script tag', (engine) => {
-  let browser: EngineBrowser;
-  let sink: Sink;
-  let context: EngineContext;
-
-  beforeAll(async () => {
-    requireBuild(['dist/opsmantik.min.js']);
-    browser = await engine.launch();
-    sink = await startSink(root);
-    sink.pages.set('/page.html', PAGE);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await sink?.close();
-  });
-  beforeEach(async () => {
-    sink.received.length = 0;
-    context = await browser.newContext({ viewport: { width: 1000, height: 800 } });
-  });
-  afterEach(async () => {
-    await context?.close();
-  });
+  const env = useEngineSink(engine, { build: ['dist/opsmantik.min.js'], pages: { '/page.html': PAGE }, context: { viewport: { width: 1000, height: 800 } } });
 
   const has = (ec: string, ea?: string, extra: (e: { ev?: number; el?: string; meta?: Record<string, unknown> }) => boolean = () => true) => () =>
-    sink.events().some((e) => e.ec === ec && (ea === undefined || e.ea === ea) && extra(e));
+    env.sink.events().some((e) => e.ec === ec && (ea === undefined || e.ea === ea) && extra(e));
 
   it('delivers every event exactly once through scroll, hover, tel: click, SPA navigation, offline and close', async () => {
-    const page = await context.newPage();
-    await page.goto(`${sink.url}/page.html`);
-    await sink.until(has('pageview', 'view'), 30_000, 'the first pageview');
+    const page = await env.context.newPage();
+    await page.goto(`${env.sink.url}/page.html`);
+    await env.sink.until(has('pageview', 'view'), 30_000, 'the first pageview');
     // The stub queue ran: its event arrived with the pageview.
-    expect(sink.events().find((e) => e.ec === 'stub')).toMatchObject({ s: 'test_site', ea: 'queued' });
+    expect(env.sink.events().find((e) => e.ec === 'stub')).toMatchObject({ s: 'test_site', ea: 'queued' });
 
     // Consent: FingerprintJS is imported from next to the script and computed in idle time.
     await page.evaluate(() => (window as any).opsmantik('consent', 'granted'));
@@ -88,36 +65,36 @@ describeEachEngine(describe, 'script tag', (engine) => {
       await page.wheel(300);
       await nextFrame(page);
     }
-    await sink.until(() => [25, 50, 75, 90].every((m) => has('scroll', 'depth', (e) => e.ev === m)()), 30_000, 'four scroll milestones');
+    await env.sink.until(() => [25, 50, 75, 90].every((m) => has('scroll', 'depth', (e) => e.ev === m)()), 30_000, 'four scroll milestones');
 
     // Rest on the button (hover intent), then pass quickly over it (no second event).
     await page.hover('#quote');
-    await sink.until(has('hover_intent', 'hover', (e) => e.el === 'Get a quote'), 30_000, 'the hover intent');
+    await env.sink.until(has('hover_intent', 'hover', (e) => e.el === 'Get a quote'), 30_000, 'the hover intent');
 
     // The page learned the fingerprint (cached for a day in localStorage).
     await page.waitForFunction(fingerprintKnown);
 
     await page.click('#call');
-    await sink.until(has('conversion', 'phone_click'), 30_000, 'the phone_click event');
+    await env.sink.until(has('conversion', 'phone_click'), 30_000, 'the phone_click event');
     // The server records the call from this event: its number, its time, and its session, which
     // learned the fingerprint from an event of this page. No call request of its own.
-    const carrier = sink.events().find((e) => typeof e.meta?.fp === 'string')!;
+    const carrier = env.sink.events().find((e) => typeof e.meta?.fp === 'string')!;
     expect(carrier.meta!.fp).toMatch(/^[0-9a-f]{32}$/);
-    const clickEvent = sink.events().find((e) => e.ec === 'conversion' && e.ea === 'phone_click')!;
+    const clickEvent = env.sink.events().find((e) => e.ec === 'conversion' && e.ea === 'phone_click')!;
     expect(clickEvent).toMatchObject({ s: 'test_site', el: '+12025550123', sid: carrier.sid, sm: carrier.sm, t: expect.any(Number) });
-    expect(sink.received.filter((r) => r.path !== '/api/sync')).toEqual([]);
-    expect(sink.events().filter((e) => e.ec === 'conversion' && e.ea === 'phone_click')).toHaveLength(1);
-    expect(sink.events().filter((e) => e.ec === 'interaction' && e.el === 'tel:+12025550123')).toHaveLength(1);
+    expect(env.sink.received.filter((r) => r.path !== '/api/sync')).toEqual([]);
+    expect(env.sink.events().filter((e) => e.ec === 'conversion' && e.ea === 'phone_click')).toHaveLength(1);
+    expect(env.sink.events().filter((e) => e.ec === 'interaction' && e.el === 'tel:+12025550123')).toHaveLength(1);
 
     // SPA navigation.
     await page.click('#nav');
-    await sink.until(() => sink.events().some((e) => e.ec === 'pageview' && e.u.endsWith('/pricing')), 30_000, 'the SPA pageview');
+    await env.sink.until(() => env.sink.events().some((e) => e.ec === 'pageview' && e.u.endsWith('/pricing')), 30_000, 'the SPA pageview');
     // A hash change is a navigation too (the browser fires popstate for it).
     await page.evaluate(() => (location.hash = '#faq'));
-    await sink.until(() => sink.events().some((e) => e.ec === 'pageview' && e.u.endsWith('/pricing#faq')), 30_000, 'the hash pageview');
+    await env.sink.until(() => env.sink.events().some((e) => e.ec === 'pageview' && e.u.endsWith('/pricing#faq')), 30_000, 'the hash pageview');
 
     // Offline: events wait in the outbox; back online, they go.
-    await context.setOffline(true);
+    await env.context.setOffline(true);
     await page.evaluate(() => {
       const om = (window as any).opsmantik;
       om('track', 'offline', 'one');
@@ -132,46 +109,46 @@ describeEachEngine(describe, 'script tag', (engine) => {
     );
     expect(waiting).toEqual(['one', 'two']);
     expect(has('offline')()).toBe(false);
-    await context.setOffline(false);
-    await sink.until(() => sink.events().filter((e) => e.ec === 'offline').length === 2, 30_000, 'the offline events');
+    await env.context.setOffline(false);
+    await env.sink.until(() => env.sink.events().filter((e) => e.ec === 'offline').length === 2, 30_000, 'the offline events');
 
     // Close the page: what waits goes by beacon.
     await page.evaluate(() => (window as any).opsmantik('track', 'closing', 'last'));
     await page.close();
-    await sink.until(has('closing', 'last'), 30_000, 'the beacon sent on close');
-    expect(sink.received.some((r) => r.path === '/api/sync' && r.contentType.startsWith('text/plain'))).toBe(true);
+    await env.sink.until(has('closing', 'last'), 30_000, 'the beacon sent on close');
+    expect(env.sink.received.some((r) => r.path === '/api/sync' && r.contentType.startsWith('text/plain'))).toBe(true);
 
-    expectExactlyOnce(sink);
+    expectExactlyOnce(env.sink);
     // One session throughout.
-    expect(new Set(sink.events().map((e) => e.sid)).size).toBe(1);
+    expect(new Set(env.sink.events().map((e) => e.sid)).size).toBe(1);
   });
 
   it('retries after 503 and 429 (Retry-After) and still delivers each event once', async () => {
-    sink.fail(1, 503);
-    sink.fail(1, 429, 1);
-    const page = await context.newPage();
-    await page.goto(`${sink.url}/page.html`);
-    await sink.until(has('pageview', 'view'), 30_000, 'the pageview after two refusals');
-    expect(sink.received.filter((r) => r.path === '/api/sync').map((r) => r.status).slice(0, 3)).toEqual([503, 429, 200]);
+    env.sink.fail(1, 503);
+    env.sink.fail(1, 429, 1);
+    const page = await env.context.newPage();
+    await page.goto(`${env.sink.url}/page.html`);
+    await env.sink.until(has('pageview', 'view'), 30_000, 'the pageview after two refusals');
+    expect(env.sink.received.filter((r) => r.path === '/api/sync').map((r) => r.status).slice(0, 3)).toEqual([503, 429, 200]);
     await page.close();
-    expectExactlyOnce(sink);
+    expectExactlyOnce(env.sink);
   });
 
   it('retries a tel: click answered 503, and the page closed offline after a tel: click sends it on the next visit', async () => {
-    const page = await context.newPage();
-    await page.goto(`${sink.url}/page.html`);
-    await sink.until(has('pageview', 'view'), 30_000, 'the pageview');
-    sink.fail(1, 503);
+    const page = await env.context.newPage();
+    await page.goto(`${env.sink.url}/page.html`);
+    await env.sink.until(has('pageview', 'view'), 30_000, 'the pageview');
+    env.sink.fail(1, 503);
     await page.click('#call');
-    await sink.until(has('conversion', 'phone_click'), 30_000, 'the phone_click after a 503');
-    const attempts = sink.received.filter((r) => r.path === '/api/sync' && JSON.stringify(r.body).includes('phone_click'));
+    await env.sink.until(has('conversion', 'phone_click'), 30_000, 'the phone_click after a 503');
+    const attempts = env.sink.received.filter((r) => r.path === '/api/sync' && JSON.stringify(r.body).includes('phone_click'));
     expect(attempts.map((r) => r.status)).toEqual([503, 200]);
     // The refused events again (same ids), with any made since: the server stores them, and records
     // the call, once.
     expect(attempts[1]!.body).toEqual(expect.arrayContaining(attempts[0]!.body as unknown[]));
 
     // Offline: the tel: click waits in the outbox, and the page is closed.
-    await context.setOffline(true);
+    await env.context.setOffline(true);
     // (A second trusted click on a tel: link never reaches headless Chromium's page while the first
     // one's external-protocol launch is pending, so this one is dispatched in the page.)
     await page.evaluate(() => document.getElementById('call')!.click());
@@ -179,40 +156,40 @@ describeEachEngine(describe, 'script tag', (engine) => {
       Object.keys(localStorage).some((k) => k.startsWith('om:e:') && JSON.parse(localStorage.getItem(k)!)[1].ea === 'phone_click'),
     );
     await page.close();
-    await context.setOffline(false);
-    expect(sink.events().filter((e) => e.ea === 'phone_click')).toHaveLength(1);
-    const next = await context.newPage();
-    await next.goto(`${sink.url}/page.html`);
-    await sink.until(() => sink.events().filter((e) => e.ea === 'phone_click').length === 2, 30_000, 'the tel: click kept from the closed page');
+    await env.context.setOffline(false);
+    expect(env.sink.events().filter((e) => e.ea === 'phone_click')).toHaveLength(1);
+    const next = await env.context.newPage();
+    await next.goto(`${env.sink.url}/page.html`);
+    await env.sink.until(() => env.sink.events().filter((e) => e.ea === 'phone_click').length === 2, 30_000, 'the tel: click kept from the closed page');
     await next.close();
-    expect(sink.received.filter((r) => r.path !== '/api/sync')).toEqual([]);
-    expectExactlyOnce(sink);
+    expect(env.sink.received.filter((r) => r.path !== '/api/sync')).toEqual([]);
+    expectExactlyOnce(env.sink);
   });
 
   it('reports scroll milestones on a page whose html element is one viewport tall (html { height: 100% })', async () => {
     // The IntersectionObserver sees that element whole at every position: the scroll listener measures.
-    sink.pages.set('/full-height.html', PAGE.replace('<style>', '<style>html,body{height:100%} '));
-    const page = await context.newPage();
-    await page.goto(`${sink.url}/full-height.html`);
-    await sink.until(has('pageview', 'view'), 30_000, 'the pageview');
+    env.sink.pages.set('/full-height.html', PAGE.replace('<style>', '<style>html,body{height:100%} '));
+    const page = await env.context.newPage();
+    await page.goto(`${env.sink.url}/full-height.html`);
+    await env.sink.until(has('pageview', 'view'), 30_000, 'the pageview');
     expect(await page.evaluate(() => document.documentElement.getBoundingClientRect().height === innerHeight)).toBe(true);
     for (let y = 0; y <= 4500; y += 300) {
       await page.wheel(300);
       await nextFrame(page);
     }
-    const depths = () => sink.events().filter((e) => e.ec === 'scroll' && e.u.endsWith('/full-height.html')).map((e) => e.ev);
-    await sink.until(() => depths().length === 4, 30_000, 'four scroll milestones');
+    const depths = () => env.sink.events().filter((e) => e.ec === 'scroll' && e.u.endsWith('/full-height.html')).map((e) => e.ev);
+    await env.sink.until(() => depths().length === 4, 30_000, 'four scroll milestones');
     expect(depths()).toEqual([25, 50, 75, 90]);
     await page.close();
-    expectExactlyOnce(sink);
+    expectExactlyOnce(env.sink);
   });
 
   it('keeps the outbox across page loads: what a refused beacon left is sent by the next page', async () => {
-    const page = await context.newPage();
-    await page.goto(`${sink.url}/page.html`);
-    await sink.until(has('pageview', 'view'), 30_000, 'the pageview');
+    const page = await env.context.newPage();
+    await page.goto(`${env.sink.url}/page.html`);
+    await env.sink.until(has('pageview', 'view'), 30_000, 'the pageview');
     // The server is down when the page goes away: the tracker keeps the events.
-    sink.fail(1, 503);
+    env.sink.fail(1, 503);
     await page.evaluate(() => {
       const om = (window as any).opsmantik;
       om('track', 'kept', 'one');
@@ -220,11 +197,11 @@ describeEachEngine(describe, 'script tag', (engine) => {
     });
     await page.close();
     expect(has('kept')()).toBe(false);
-    const next = await context.newPage();
-    await next.goto(`${sink.url}/page.html`);
-    await sink.until(has('kept', 'one'), 30_000, 'the kept event from the earlier page');
+    const next = await env.context.newPage();
+    await next.goto(`${env.sink.url}/page.html`);
+    await env.sink.until(has('kept', 'one'), 30_000, 'the kept event from the earlier page');
     await next.close();
-    expectExactlyOnce(sink);
+    expectExactlyOnce(env.sink);
   });
 
   // Known race, tracked in issue 14: both tabs claim the shared outbox after a random wait of up to
@@ -232,10 +209,10 @@ describeEachEngine(describe, 'script tag', (engine) => {
   // both may send the same events (the server stores them once by (sid, i); this test asks the wire
   // for once). One retry keeps an unlucky draw from failing the run; two failures in a row still do.
   it('two tabs back online at the same moment send the shared outbox once', { retry: 1 }, async () => {
-    const [a, b] = [await context.newPage(), await context.newPage()];
-    for (const page of [a, b]) await page.goto(`${sink.url}/page.html`);
-    await sink.until(() => sink.events().filter((e) => e.ec === 'pageview').length === 2, 30_000, 'both pageviews');
-    await context.setOffline(true);
+    const [a, b] = [await env.context.newPage(), await env.context.newPage()];
+    for (const page of [a, b]) await page.goto(`${env.sink.url}/page.html`);
+    await env.sink.until(() => env.sink.events().filter((e) => e.ec === 'pageview').length === 2, 30_000, 'both pageviews');
+    await env.context.setOffline(true);
     for (const [page, name] of [[a, 'a'], [b, 'b']] as const) {
       await page.evaluate((n) => {
         const om = (window as any).opsmantik;
@@ -245,11 +222,11 @@ describeEachEngine(describe, 'script tag', (engine) => {
     }
     // One outbox for both tabs (each sees the other's writes a moment later).
     await a.waitForFunction(() => Object.keys(localStorage).filter((k) => k.startsWith('om:e:')).length === 10);
-    await context.setOffline(false);
-    await sink.until(() => sink.events().filter((e) => e.ec === 'tab').length >= 10, 30_000, 'the ten tab events');
-    expect(sink.events().filter((e) => e.ec === 'tab').map((e) => e.ea).sort()).toEqual(['a0', 'a1', 'a2', 'a3', 'a4', 'b0', 'b1', 'b2', 'b3', 'b4']);
+    await env.context.setOffline(false);
+    await env.sink.until(() => env.sink.events().filter((e) => e.ec === 'tab').length >= 10, 30_000, 'the ten tab events');
+    expect(env.sink.events().filter((e) => e.ec === 'tab').map((e) => e.ea).sort()).toEqual(['a0', 'a1', 'a2', 'a3', 'a4', 'b0', 'b1', 'b2', 'b3', 'b4']);
     await a.close();
     await b.close();
-    expectExactlyOnce(sink);
+    expectExactlyOnce(env.sink);
   });
 });
