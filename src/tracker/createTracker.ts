@@ -21,16 +21,16 @@ import { touch } from './session.js';
 import { beacon, post } from './transport.js';
 import type { Context, Meta, Tracker, TrackerOptions } from './types.js';
 
-/**
- * Creates a tracker. Every event goes to the persistent outbox at once and leaves in batches: at
- * `batchSize`, `delay` ms after the first waiting event, and by beacon when the page is hidden. A
- * batch that fails stays and is retried with backoff, on `online`, and on the next page.
- */
 /** The defaults of `delay`, `batchSize` and `maxOutbox` (types.ts), and what the script tag uses. */
 const DELAY_MS = 5000;
 const BATCH_SIZE = 10;
 const MAX_OUTBOX = 500;
 
+/**
+ * Creates a tracker. Every event goes to the persistent outbox at once and leaves in batches: at
+ * `batchSize`, `delay` ms after the first waiting event, and by beacon when the page is hidden. A
+ * batch that fails stays and is retried with backoff, on `online`, and on the next page.
+ */
 /* @__NO_SIDE_EFFECTS__ */
 export function createTracker(o: TrackerOptions): Tracker {
   // The script tag always names its endpoint and collectors, and none of the options after them.

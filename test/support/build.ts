@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+/** The repository's root directory. */
+export const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Throws unless every file (a path from the repository root, e.g. 'dist/index.js') exists. */
 export function requireBuild(files: readonly string[]): void {

@@ -4,13 +4,10 @@
  * describe, a fresh context (profile: its own storage) for each test, the sink's record emptied
  * before each. Fails at once when a build file it needs is missing (requireBuild).
  */
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { requireBuild } from './build.js';
+import { requireBuild, root } from './build.js';
 import type { ContextOptions, Engine, EngineBrowser, EngineContext } from './engines.js';
 import { startSink, type Sink } from './sink.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface EngineSinkOptions {
   /** Build files the pages load (e.g. 'dist/opsmantik.min.js'). */
